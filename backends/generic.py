@@ -1,0 +1,154 @@
+"""The generic site backend: the bind manifest, batch script and host build of each target.
+
+Everything comes from the platform spec through the shared layers: :mod:`.schedulers`,
+:mod:`.launchers` and :mod:`.runtimes`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from hpcspec.ir import Plan, TargetPlan
+
+from .base import Artifact, Backend
+from .launchers import launch_words
+from .render import render
+from .runtimes import RUNTIMES, runtime_for
+from .schedulers import SCHEDULERS
+from .shell import Raw, Word, env_line, export_line
+
+ENV_FILE_NOTE = ("Apptainer and Singularity read an env file with a shell interpreter: "
+                 "values are single-quoted so that they stay literal")
+LD_NOTE = ("Singularity 3.6+ and Apptainer replace the container's LD_LIBRARY_PATH with the one given "
+           "here rather than appending to it: the list ends with the runtime's own library directory")
+
+
+class GenericBackend(Backend):
+    name = "generic"
+    schedulers = frozenset(SCHEDULERS)
+    runtimes = frozenset(RUNTIMES)
+    launchers = frozenset({"srun", "mpirun", "mpiexec"})
+
+    def unsupported(self, target: TargetPlan):
+        problems = super().unsupported(target)
+        if target.launcher.kind == "srun" and target.scheduler.kind != "slurm":
+            problems.append(self._problem(target, "srun needs Slurm", "use mpiexec or mpirun"))
+        return problems
+
+    def _problem(self, target, message, help):
+        from hpcspec.diagnostics import Diagnostic
+
+        return Diagnostic("E0507", f"target `{target.name}`: {message}", help=help)
+
+    # -- layout --------------------------------------------------------------------------------
+    def directory(self, plan: Plan, target: TargetPlan) -> str:
+        return target.name
+
+    def image_name(self, plan: Plan, target: TargetPlan) -> str:
+        return f"{plan.code}{runtime_for(target.runtime.kind, target.runtime.version).image_suffix}"
+
+    # -- pieces (hooks) ------------------------------------------------------------------------
+    def runtime(self, target: TargetPlan):
+        return runtime_for(target.runtime.kind, target.runtime.version, target.runtime.command)
+
+    def scheduler(self, target: TargetPlan):
+        return SCHEDULERS[target.scheduler.kind]()
+
+    def bind_list(self, target: TargetPlan) -> str:
+        return ",".join(bind.spec() for bind in target.binds)
+
+    def exports(self, target: TargetPlan) -> list[tuple[str, str]]:
+        runtime = self.runtime(target)
+        return [(runtime.export_name(name), value) for name, value in target.environment]
+
+    def manifest(self, plan: Plan, target: TargetPlan) -> dict:
+        runtime = self.runtime(target)
+        return {
+            "hpcspec": plan.hpcspec_version,
+            "inputs_sha256": plan.inputs_sha256,
+            "code": plan.code,
+            "version": plan.version,
+            "target": target.name,
+            "platform": target.platform,
+            "mpi": target.mpi,
+            "compiler": target.compiler,
+            "model": target.model,
+            "runtime": {"kind": runtime.name, "version": runtime.version, "command": runtime.path,
+                        "env_file": runtime.env_file(), "env_prefix": runtime.env_prefix,
+                        "bind_variable": runtime.bind_variable},
+            "executable": target.executable,
+            "binds": [{"host": b.host, "container": b.container, "mode": b.mode,
+                       "type": "file" if b.file else "directory"} for b in target.binds],
+            "bind_list": self.bind_list(target),
+            "environment": [{"name": name, "value": value} for name, value in target.environment],
+            "ld_library_path": dict(target.environment).get("LD_LIBRARY_PATH", "").split(":")
+            if dict(target.environment).get("LD_LIBRARY_PATH") else [],
+            "modules": list(target.modules),
+            "notes": [ENV_FILE_NOTE, LD_NOTE],
+        }
+
+    def launch(self, plan: Plan, target: TargetPlan, env_file: Word | None, hostfile: Word | None) -> list[Word]:
+        runtime = self.runtime(target)
+        argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
+        return launch_words(target, hostfile) + runtime.exec_words(
+            Raw('"${image}"'), self.bind_list(target), env_file, argv)
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def emit_target(self, plan: Plan, target: TargetPlan) -> list[Artifact]:
+        folder = f"{plan.code}/{self.directory(plan, target)}"
+        runtime = self.runtime(target)
+        out = [
+            Artifact.text(f"{folder}/manifest.json",
+                          json.dumps(self.manifest(plan, target), indent=2, sort_keys=False) + "\n"),
+            Artifact.text(f"{folder}/binds.txt", self.bind_list(target) + "\n"),
+            Artifact.text(f"{folder}/env", "".join(env_line(n, v) + "\n" for n, v in target.environment)),
+            Artifact.text(f"{folder}/env.sh", self.env_script(target)),
+            self.batch_script(plan, target, folder),
+        ]
+        if target.model == "host":
+            out.append(self.host_build_script(plan, target, folder))
+        return out
+
+    def env_script(self, target: TargetPlan) -> str:
+        runtime = self.runtime(target)
+        lines = ["# shellcheck shell=sh",
+                 "# Source this file to pass binds and environment to "
+                 f"{runtime.name} without --bind or --env-file.",
+                 export_line(runtime.bind_variable, self.bind_list(target))]
+        lines += [export_line(name, value) for name, value in self.exports(target)]
+        return "\n".join(lines) + "\n"
+
+    def batch_script(self, plan: Plan, target: TargetPlan, folder: str) -> Artifact:
+        runtime, scheduler = self.runtime(target), self.scheduler(target)
+        hostfile = target.launcher.kind != "srun" and target.launcher.hostfile
+        env_file = Raw('"${env_file}"') if runtime.env_file() else None
+        path = f"{folder}/{scheduler.script_name}"
+        text = render(
+            "batch.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
+            directives=scheduler.directives(target), scheduler=scheduler, runtime=runtime,
+            script_path=path, image_name=self.image_name(plan, target),
+            workdir=f"${{{scheduler.submit_dir}:-${{PWD}}}}",
+            setup=scheduler.setup_lines(target), modules=list(target.modules),
+            env_file=runtime.env_file(), exports=self.exports(target), hostfile=hostfile,
+            hostfile_lines=scheduler.hostfile_lines("hostfile") if hostfile else [],
+            launch=self.launch(plan, target, env_file, Raw('"${hostfile}"') if hostfile else None),
+        )
+        return Artifact.text(path, text, executable=True)
+
+    def host_build_script(self, plan: Plan, target: TargetPlan, folder: str) -> Artifact:
+        runtime = self.runtime(target)
+        image_name = self.image_name(plan, target)
+        sandbox = Raw('"${work}/sandbox"')
+        env_file = Raw('"${env_file}"') if runtime.env_file() else None
+        path = f"{folder}/build-on-host.sh"
+        text = render(
+            "build-on-host.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
+            runtime=runtime, script_path=path, image_name=image_name, modules=list(target.modules),
+            env_file=runtime.env_file(), exports=self.exports(target),
+            sandbox=runtime.sandbox_words(sandbox, Raw('"${image}"')),
+            build=runtime.exec_words(sandbox, self.bind_list(target), env_file,
+                                     ["/bin/sh", target.build.script_path], writable=True),
+            pack=runtime.pack_words(Raw(f'"${{work}}/{image_name}.new"'), sandbox),
+        )
+        return Artifact.text(path, text, executable=True)
+

@@ -1,0 +1,30 @@
+"""The Jinja2 environment of every backend: templates lay out text, values are computed in Python."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .shell import Raw, command, env_line, export_line, quote
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("hpcspec.backends", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(sh=quote, cmd=command, env_line=lambda pair: env_line(*pair),
+                       export=lambda pair: export_line(*pair))
+    env.globals["raw"] = Raw
+    return env
+
+
+def render(template: str, **values) -> str:
+    text = environment().get_template(template).render(**values)
+    return text.rstrip("\n") + "\n"

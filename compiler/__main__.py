@@ -1,0 +1,7 @@
+"""``python -m hpcspec``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Semantic checks run after schema validation."""

@@ -1,0 +1,103 @@
+"""The command line: ``hpcspec compile``, ``hpcspec check``.
+
+Exit codes: 0 success; 1 errors in the specs (or, with ``--check``, output not up to date);
+2 usage errors (bad arguments, unknown ``--target``, an output directory that cannot be used);
+3 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: exit 2 with a short message
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hpcspec", description="Compile .hpcspec files into container definitions, "
+                                                  "bind manifests and batch scripts for HPC sites.")
+    parser.add_argument("--version", action="version", version=f"hpcspec {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("files", nargs="+", metavar="FILE", help="code specs (.hpcspec)")
+    common.add_argument("--format", choices=("text", "json"), default="text",
+                        help="how diagnostics are printed (json: a list on stderr)")
+    compile_ = commands.add_parser("compile", parents=[common], help="validate and write the artifacts")
+    compile_.add_argument("-o", "--output", default="build", metavar="DIR", help="output directory (default: build)")
+    compile_.add_argument("--target", action="append", metavar="NAME", help="only this target (repeatable)")
+    compile_.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 with a diff if the output on disk is not up to date")
+    commands.add_parser("check", parents=[common], help="validate only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("hpcspec: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except BaseException as exc:  # never a traceback for users: report a bug instead
+        if os.environ.get("HPCSPEC_DEBUG"):
+            raise
+        print(f"hpcspec: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in hpcspec; please report it with the spec that caused it.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _main(argv: list[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    from .diagnostics import emit as show
+    from .api import compile_files
+    from .write import WriteError, changes, write
+
+    for name in args.files:
+        if not Path(name).is_file():
+            print(f"hpcspec: error: no such file: {name}", file=sys.stderr)
+            return EXIT_USAGE
+    building = args.command == "compile"
+    result = compile_files(args.files, targets=getattr(args, "target", None), emit_artifacts=building)
+    show(result.diagnostics, args.format)
+    if not result.ok:
+        return EXIT_USAGE if any(d.code == "E0407" for d in result.diagnostics) else EXIT_SPEC
+    if not building:
+        if args.format == "text":
+            print(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK", file=sys.stderr)
+        return EXIT_OK
+    out = Path(args.output)
+    try:
+        if args.check:
+            found = changes(out, result.artifacts)
+            if found:
+                sys.stdout.write("".join(change.diff for change in found))
+                print(f"hpcspec: {len(found)} file{'s' if len(found) != 1 else ''} in {out} "
+                      "not up to date; run `hpcspec compile` without --check", file=sys.stderr)
+                return EXIT_SPEC
+            return EXIT_OK
+        written = write(out, result.artifacts)
+    except (WriteError, OSError) as exc:
+        print(f"hpcspec: error: cannot write to {out}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "text":
+        for planned in result.plans:
+            state = "written" if planned.code in written else "unchanged"
+            count = sum(1 for a in result.artifacts if a.path.startswith(planned.code + "/"))
+            print(f"{planned.code}: {count} files for {len(planned.targets)} target"
+                  f"{'s' if len(planned.targets) != 1 else ''} in {out / planned.code} ({state})")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

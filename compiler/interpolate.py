@@ -1,0 +1,129 @@
+"""``${name}`` interpolation: a string may use the values of its own and enclosing blocks.
+
+Lookup is lexical: the block the string is in, then each enclosing block; a top-level block's
+name is ``${name}``. Only strings and integers can be interpolated. Resolution happens per
+file, before anything is merged, so a value always means what it says where it is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .diagnostics import Report
+from .didyoumean import did_you_mean
+from .nodes import Assignment, Block, Ref, SpecFile, Value
+from .source import Span
+
+MAX_LENGTH = 65536
+
+
+class _Scope:
+    def __init__(self, block: Block, parent: "_Scope | None", top: bool) -> None:
+        self.parent = parent
+        self.values: dict[str, Value] = {}
+        if top and block.label is not None and block.label_span is not None:
+            self.values["name"] = Value("string", block.label, block.label_span)
+        for item in block.items:
+            if isinstance(item, Assignment) and item.op == "=":
+                self.values.setdefault(item.key, item.value)
+
+    def lookup(self, name: str) -> tuple[Value | None, "_Scope | None"]:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.values:
+                return scope.values[name], scope
+            scope = scope.parent
+        return None, None
+
+    def names(self) -> set[str]:
+        out: set[str] = set()
+        scope: _Scope | None = self
+        while scope is not None:
+            out |= set(scope.values)
+            scope = scope.parent
+        return out
+
+
+class _Interpolator:
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.done: dict[int, Value] = {}
+        self.active: list[tuple[int, str, Span]] = []
+
+    def block(self, block: Block, parent: _Scope | None) -> Block:
+        scope = _Scope(block, parent, parent is None)
+        items = []
+        for item in block.items:
+            if isinstance(item, Assignment):
+                items.append(replace(item, value=self.value(item.value, scope)))
+            elif isinstance(item, Block):
+                items.append(self.block(item, scope))
+            else:
+                items.append(item)
+        return replace(block, items=tuple(items))
+
+    def value(self, value: Value, scope: _Scope) -> Value:
+        if value.kind == "list":
+            return value.with_value(tuple(self.value(v, scope) for v in value.value))  # type: ignore
+        if not value.parts:
+            return value
+        key = id(value)
+        if key in self.done:
+            return self.done[key]
+        out: list[str] = []
+        failed = False
+        for part in value.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            text = self.ref(part, scope)
+            if text is None:
+                failed = True
+            else:
+                out.append(text)
+        text = "".join(out)
+        if len(text) > MAX_LENGTH:
+            self.report.error("E0209", "interpolated string is too long", value.span,
+                              help=f"strings are limited to {MAX_LENGTH} characters")
+            failed = True
+        if failed:
+            self.report.poison(value.span)
+        result = value.with_value("" if failed else text)
+        self.done[key] = result
+        return result
+
+    def ref(self, ref: Ref, scope: _Scope) -> str | None:
+        target, owner = scope.lookup(ref.name)
+        if target is None or owner is None:
+            self.report.error("E0209", f"unknown name `{ref.name}` in `${{...}}`", ref.span,
+                              label="not a key of this block or an enclosing one",
+                              help=did_you_mean(ref.name, scope.names())
+                              or "interpolate a key set with `=` in this block or an enclosing one; "
+                                 "write $$ for a literal `$`")
+            return None
+        if target.kind not in ("string", "int"):
+            self.report.error("E0209", f"`{ref.name}` is {target.kind}, not text", ref.span,
+                              label="only strings and integers can be interpolated")
+            return None
+        if target.kind == "int":
+            return str(target.value)
+        key = id(target)
+        if any(active == key for active, _, _ in self.active):
+            chain = " -> ".join(name for _, name, _ in self.active) + f" -> {ref.name}"
+            self.report.error("E0210", f"interpolation cycle: {chain}", ref.span,
+                              label="refers back to itself", help="break the cycle with a literal value")
+            return None
+        self.active.append((key, ref.name, ref.span))
+        try:
+            resolved = self.value(target, owner)
+        finally:
+            self.active.pop()
+        if resolved.parts or not isinstance(resolved.value, str):
+            return None
+        return resolved.value
+
+
+def interpolate(spec: SpecFile, report: Report) -> SpecFile:
+    worker = _Interpolator(report)
+    blocks = tuple(worker.block(block, None) for block in spec.blocks)
+    return replace(spec, blocks=blocks)

@@ -1,0 +1,152 @@
+"""The plan: a site-neutral description of what to emit, computed before any text is laid out.
+
+Backends read only these types. Every string here has been validated by the models; the
+backends still quote each value for the context it lands in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .models.binds import Bind
+from .nodes import Duration, Size
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    kind: str  # "url", "git" or "files"
+    url: str | None = None
+    sha256: str | None = None
+    archive: str | None = None  # the file name the download is saved as
+    git: str | None = None
+    commit: str | None = None
+    files: tuple[tuple[str, bytes], ...] = ()  # (relative path, content), copied into the image
+    directory: str | None = None  # the source tree below the unpacked source
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """One target's build, run by /bin/sh in the container (or in a sandbox of it on the host)."""
+
+    target: str
+    kind: str  # cmake, autotools, make, script
+    script_path: str  # where the build script is in the image
+    in_container: bool  # built while the image is built (bind, hybrid), or later on the host
+    prefix: str
+    source_dir: str  # the source tree in the image
+    build_dir: str  # scratch directory, removed afterwards
+    options: tuple[str, ...]
+    cflags: tuple[str, ...]
+    cxxflags: tuple[str, ...]
+    fflags: tuple[str, ...]
+    environment: tuple[tuple[str, str], ...]
+    jobs: int
+    make_targets: tuple[str, ...]
+    install: tuple[str, ...]  # shell lines (make builds)
+    commands: tuple[str, ...]  # shell lines (script builds)
+    mpi_root: str | None  # the host MPI, put first on PATH for host builds
+    description: str  # one line: platform, MPI, compiler, model
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One container for the code, holding every target's build."""
+
+    code: str
+    version: str
+    bootstrap: str
+    base: str
+    package_manager: str | None
+    packages: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+    help: tuple[str, ...]  # lines
+    source: SourcePlan
+    builds: tuple[BuildPlan, ...]
+    bind_dirs: tuple[str, ...]  # bind destinations to create as directories
+    bind_files: tuple[str, ...]  # bind destinations to create as empty files
+    environment: tuple[tuple[str, str], ...]
+    targets: tuple[tuple[str, str, tuple[str, ...]], ...]  # (name, executable, default args)
+    tests: tuple[str, ...]  # shell lines of %test
+    source_dir: str  # where the source is unpacked in the image
+    script_dir: str  # where build scripts live in the image
+
+
+@dataclass(frozen=True)
+class RuntimePlan:
+    kind: str
+    version: str
+    command: str
+    modules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LauncherPlan:
+    kind: str  # srun, mpirun, mpiexec
+    flags: tuple[str, ...]
+    plugin: str | None
+    hostfile: bool
+    flavour: str  # for mpirun/mpiexec: "hydra" (MPICH family) or "openmpi"
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    name: str
+    nodes: int
+    tasks_per_node: int
+    cpus_per_task: int
+    walltime: Duration
+    partition: str | None
+    qos: str | None
+    account: str | None
+    account_required: bool
+    exclusive: bool
+    gpus_per_node: int
+    memory: Size | None
+    smt: bool
+    threads_per_core: int
+
+
+@dataclass(frozen=True)
+class SchedulerPlan:
+    kind: str
+    version: str | None
+    directives: tuple[str, ...]
+    srun_cpus_per_task: bool
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    name: str
+    code: str
+    version: str
+    platform: str
+    platform_description: str
+    backend: str
+    mpi: str
+    mpi_description: str
+    compiler: str
+    model: str  # bind, host, hybrid
+    prefix: str
+    executable: str  # absolute, in the container
+    args: tuple[str, ...]
+    required_files: tuple[str, ...]
+    binds: tuple[Bind, ...]
+    environment: tuple[tuple[str, str], ...]  # ordered; LD_LIBRARY_PATH included
+    modules: tuple[str, ...]
+    runtime: RuntimePlan
+    launcher: LauncherPlan
+    scheduler: SchedulerPlan
+    job: JobPlan
+    build: BuildPlan
+    cpu_flags: tuple[str, ...]
+    cpu_target: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    code: str
+    version: str
+    hpcspec_version: str
+    inputs_sha256: str
+    recipe: Recipe
+    targets: tuple[TargetPlan, ...]

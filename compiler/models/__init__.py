@@ -1,0 +1,1 @@
+"""Pydantic models of code specs and platform specs."""

@@ -1,0 +1,159 @@
+"""Stage 1, parse: source text -> lark tree, or a located syntax diagnostic.
+
+The LALR parser is built once per process, lazily, from the grammar shipped in
+``hpcspec.grammar``; lark caches the compiled tables on disk between runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .diagnostics import Diagnostic, SpecError
+from .source import SourceFile, Span
+
+# Limits that keep hostile input bounded (documented in the README).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64
+
+_TOKEN_NAMES = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "ASSIGN": "`=`",
+    "EQUAL": "`=`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COMMA": "`,`",
+    "IMPORT": "`import`",
+    "TRUE": "`true`",
+    "FALSE": "`false`",
+    "$END": "the end of the file",
+}
+
+
+@lru_cache(maxsize=1)
+def parser():
+    from lark import Lark
+
+    return Lark.open_from_package(
+        "hpcspec.grammar",
+        "hpcspec.lark",
+        parser="lalr",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def _describe(expected: set[str]) -> str:
+    names = sorted({_TOKEN_NAMES.get(name, f"`{name.lower()}`") for name in expected})
+    if not names:
+        return "something else"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _char_span(source: SourceFile, offset: int) -> Span:
+    return source.span(offset, offset + 1)
+
+
+def parse(source: SourceFile):
+    """Parse a whole file; raise :class:`SpecError` with one located diagnostic on failure."""
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if len(source.text) > MAX_FILE_BYTES:
+        raise SpecError([Diagnostic(
+            "E0108", f"file is too large ({len(source.text)} characters; the limit is {MAX_FILE_BYTES})",
+            source.span(0, 0), help="split the spec, or check that this is the file you meant")])
+    try:
+        tree = parser().parse(source.text)
+    except UnexpectedCharacters as exc:
+        raise SpecError([_bad_character(source, exc.pos_in_stream)]) from None
+    except UnexpectedToken as exc:
+        raise SpecError([_bad_token(source, exc)]) from None
+    except UnexpectedEOF:
+        end = len(source.text)
+        raise SpecError([Diagnostic("E0106", "unexpected end of file", source.span(end, end),
+                                    help="a block or list is not closed")]) from None
+    _check_depth(source, tree)
+    return tree
+
+
+def _bad_character(source: SourceFile, offset: int) -> Diagnostic:
+    char = source.text[offset]
+    if char == '"':
+        end = source.text.find("\n", offset)
+        end = len(source.text) if end < 0 else end
+        rest = source.text[offset + 1:end]
+        bad = next((i for i, c in enumerate(rest) if c < " " or c == "\x7f"), None)
+        if bad is not None and '"' in rest[bad:]:
+            where = offset + 1 + bad
+            return Diagnostic("E0103", f"control character U+{ord(source.text[where]):04X} in a string",
+                              _char_span(source, where), label="not allowed here",
+                              help="strings hold printable text only; remove the character")
+        return Diagnostic("E0102", "unterminated string", source.span(offset, end),
+                          label="this string is not closed on its line",
+                          help='add the closing `"` (strings cannot span lines; escape a quote as \\")')
+    if char < " " or char == "\x7f":
+        label = f"control character U+{ord(char):04X}"
+    else:
+        label = f"`{char}` is not part of the language here"
+    help = "remove it"
+    if char in "-+" and offset + 1 < len(source.text) and source.text[offset + 1].isdigit():
+        help = "numbers are never negative in hpcspec"
+    elif char == "'":
+        help = 'strings use double quotes: "..."'
+    elif char == ":":
+        help = "assign with `=`, e.g. `nodes = 2`"
+    elif char == "/" or char.isalpha() or char == ".":
+        help = 'text values are quoted strings, e.g. "/opt/cray"'
+    return Diagnostic("E0103", "invalid character", _char_span(source, offset), label=label, help=help)
+
+
+def _bad_token(source: SourceFile, exc) -> Diagnostic:
+    token = exc.token
+    expected = set(getattr(exc, "accepts", None) or exc.expected or ())
+    if len(expected) > 1:
+        expected.discard("IMPORT")  # accepted by the grammar anywhere, useful only at the top
+    if token.type == "$END":
+        end = len(source.text.rstrip())
+        return Diagnostic("E0106", "unexpected end of file", source.span(end, end),
+                          label=f"expected {_describe(expected)}",
+                          help="a block `{ ... }` or a list `[ ... ]` is not closed")
+    start = token.start_pos if token.start_pos is not None else 0
+    end = token.end_pos if token.end_pos is not None else start + len(str(token))
+    span = source.span(start, end)
+    help = ""
+    text = str(token)
+    if "ASSIGN" in expected and token.type in {"STRING", "NUMBER", "TRUE", "FALSE", "LSQB"}:
+        help = "a value needs a key and `=` before it: `key = value`"
+    elif token.type == "NAME" and ("STRING" in expected or "NUMBER" in expected):
+        help = f'text values are quoted strings: "{text}"; booleans are `true` and `false`'
+    elif token.type == "LBRACE":
+        help = "a block is written `kind name { ... }` with at most one name"
+    elif token.type == "RBRACE" and "COMMA" not in expected:
+        help = "a value is missing before `}`"
+    elif "COMMA" in expected and "RSQB" in expected:
+        help = "separate list items with `,`"
+    noun = _TOKEN_NAMES.get(token.type, f"`{text}`").removeprefix("a ")
+    return Diagnostic("E0101", f"unexpected {noun}",
+                      span, label=f"expected {_describe(expected)}", help=help)
+
+
+def _check_depth(source: SourceFile, tree) -> None:
+    from lark import Tree
+
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            span = source.span(meta.start_pos, meta.start_pos + 1) if not meta.empty else source.span(0, 0)
+            raise SpecError([Diagnostic("E0108", f"nesting deeper than {MAX_DEPTH} levels", span,
+                                        help="flatten the spec: no real spec nests this deep")])
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + (child.data in ("block", "list"))))

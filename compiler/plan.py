@@ -1,0 +1,263 @@
+"""Stage 5, plan: checked specs -> the site-neutral :class:`~hpcspec.ir.Plan`.
+
+Everything a backend needs is computed here: the container recipe shared by every target,
+and for each target its binds, environment (with the ordered LD_LIBRARY_PATH), modules,
+launcher, job shape and build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+
+from . import __version__
+from .check import Checked, TargetInfo
+from .diagnostics import Diagnostic, SpecError
+from .ir import (
+    BuildPlan, JobPlan, LauncherPlan, Plan, Recipe, RuntimePlan, SchedulerPlan, SourcePlan, TargetPlan,
+)
+from .packages import tools_for
+
+SOURCE_ROOT = "/opt/hpcspec/src"
+SCRIPT_DIR = "/opt/hpcspec/build"
+BUILD_ROOT = "/tmp/hpcspec-build"
+
+
+def inputs_digest(checked: Checked) -> str:
+    """A hash of every input that can change the output, and of the hpcspec version.
+
+    File contents, not paths, so the digest is the same wherever the specs live.
+    """
+    digest = hashlib.sha256(f"hpcspec {__version__}\n".encode())
+    for spec in sorted(checked.program.files, key=lambda s: s.source.text):
+        digest.update(hashlib.sha256(spec.source.text.encode()).digest())
+    for name, content in _local_files(checked):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def _local_files(checked: Checked) -> list[tuple[str, bytes]]:
+    source = checked.code.source
+    if not source.files:
+        return []
+    base = checked.program.code_file.source.path.parent
+    out = []
+    for relative in source.files:
+        path = (base / relative)
+        span = checked.spans.values.get(("source", "files", source.files.index(relative)))
+        try:
+            resolved = path.resolve()
+            if not resolved.is_relative_to(base.resolve()):
+                raise OSError("outside the spec's directory")
+            out.append((relative, resolved.read_bytes()))
+        except OSError as exc:
+            raise SpecError([Diagnostic("E0301", f"cannot read source file `{relative}`: "
+                                                 f"{getattr(exc, 'strerror', None) or exc}", span,
+                                        help="`files` are paths relative to the code spec's directory")]) from None
+    return out
+
+
+def _archive_name(url: str, code: str, version: str) -> str:
+    name = posixpath.basename(url.split("?", 1)[0].split("#", 1)[0])
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._+\-]*", name or ""):
+        name = f"{code}-{version}.tar"
+    return name
+
+
+def _source(checked: Checked) -> SourcePlan:
+    source = checked.code.source
+    if source.url:
+        return SourcePlan("url", url=source.url, sha256=source.sha256,
+                          archive=_archive_name(source.url, checked.name, checked.code.version),
+                          directory=source.directory)
+    if source.git:
+        return SourcePlan("git", git=source.git, commit=source.commit, directory=source.directory)
+    return SourcePlan("files", files=tuple(_local_files(checked)), directory=source.directory)
+
+
+def _ordered_unique(items) -> tuple:
+    seen: dict = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def _environment(info: TargetInfo, checked: Checked, libs_dir: str | None) -> tuple[tuple[str, str], ...]:
+    env: dict[str, str] = {}
+    platform, mpi = info.platform, info.mpi
+    uses_host_mpi = info.model in ("bind", "host")
+    env.update(platform.env)
+    if uses_host_mpi:
+        env.update(mpi.env)
+    env.update(info.spec.env)
+    env["OMP_NUM_THREADS"] = str(info.job.cpus_per_task)
+    env["HPCSPEC_TARGET"] = info.name
+    paths = list(mpi.ld_library_path) if uses_host_mpi else []
+    paths += platform.ld_library_path
+    if paths and libs_dir:
+        paths.append(libs_dir)
+    if paths:
+        env["LD_LIBRARY_PATH"] = ":".join(_ordered_unique(paths))
+    return tuple(sorted(env.items()))
+
+
+def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
+    build = info.build
+    assert build is not None
+    directory = posixpath.join(source_dir, build.directory) if build.directory else source_dir
+    cpu = tuple(info.cpu_flags)
+    return BuildPlan(
+        target=info.name,
+        kind=build.kind,
+        script_path=f"{SCRIPT_DIR}/{info.name}.sh",
+        in_container=info.model != "host",
+        prefix=info.prefix,
+        source_dir=directory,
+        build_dir=f"{BUILD_ROOT}/{info.name}",
+        options=tuple(build.options),
+        cflags=cpu + tuple(build.cflags),
+        cxxflags=cpu + tuple(build.cxxflags),
+        fflags=cpu + tuple(build.fflags),
+        environment=tuple(sorted(build.env.items())),
+        jobs=build.jobs,
+        make_targets=tuple(build.targets),
+        install=tuple(build.install),
+        commands=tuple(build.commands),
+        mpi_root=info.mpi.root if info.model == "host" else None,
+        description=f"platform {info.platform_name}, MPI {info.mpi_name}, compiler {info.compiler_name}, "
+                    f"{info.model} model, tuned for {info.cpu_target}",
+    )
+
+
+def _target(info: TargetInfo, checked: Checked, source_dir: str) -> TargetPlan:
+    from hpcspec.backends.runtimes import runtime_for
+    from hpcspec.backends.schedulers import srun_needs_cpus_per_task
+
+    platform, mpi, job = info.platform, info.mpi, info.job
+    runtime = runtime_for(platform.runtime.kind, platform.runtime.version, platform.runtime.command)
+    launcher = platform.launcher[info.launcher]  # type: ignore[index]
+    flags = list(launcher.flags)
+    scheduler = platform.scheduler
+    srun_cpus = scheduler.srun_cpus_per_task
+    if srun_cpus is None:
+        srun_cpus = srun_needs_cpus_per_task(scheduler.version)
+    modules = list(platform.runtime.modules) + list(platform.modules)
+    if info.model in ("bind", "host"):
+        modules += mpi.modules
+    modules += info.spec.modules
+    assert job.walltime is not None
+    return TargetPlan(
+        name=info.name,
+        code=checked.name,
+        version=checked.code.version,
+        platform=info.platform_name,
+        platform_description=platform.description or info.platform_name,
+        backend=platform.backend,
+        mpi=info.mpi_name,
+        mpi_description=mpi.description or f"{info.mpi_name} {mpi.version}",
+        compiler=info.compiler_name,
+        model=info.model,
+        prefix=info.prefix,
+        executable=posixpath.join(info.prefix, checked.code.run.executable),
+        args=tuple(checked.code.run.args),
+        required_files=tuple(checked.code.run.required_files),
+        binds=tuple(info.binds),
+        environment=_environment(info, checked, runtime.libs_dir),
+        modules=_ordered_unique(modules),
+        runtime=RuntimePlan(runtime.name, runtime.version, runtime.path, tuple(platform.runtime.modules)),
+        launcher=LauncherPlan(info.launcher, tuple(flags), mpi.plugin, launcher.hostfile,
+                              "openmpi" if mpi.abi == "openmpi" else "hydra"),
+        scheduler=SchedulerPlan(scheduler.kind, scheduler.version, tuple(scheduler.directives), srun_cpus),
+        job=JobPlan(
+            name=job.name or f"{checked.name}-{info.name}",
+            nodes=job.nodes or 1,
+            tasks_per_node=job.tasks_per_node or 1,
+            cpus_per_task=job.cpus_per_task or 1,
+            walltime=job.walltime,
+            partition=job.partition,
+            qos=job.qos,
+            account=job.account,
+            account_required=platform.account_required,
+            exclusive=bool(job.exclusive),
+            gpus_per_node=job.gpus_per_node or 0,
+            memory=job.memory,
+            smt=bool(job.smt),
+            threads_per_core=info.node.threads_per_core,
+        ),
+        build=_build(info, checked, source_dir),
+        cpu_flags=tuple(info.cpu_flags),
+        cpu_target=info.cpu_target,
+    )
+
+
+def plan(checked: Checked) -> Plan:
+    from hpcspec.backends.runtimes import runtime_for
+
+    code = checked.code
+    source_dir = posixpath.join(SOURCE_ROOT, checked.name)
+    targets = tuple(_target(info, checked, source_dir) for info in checked.targets)
+    source = _source(checked)
+    build_kinds = sorted({t.build.kind for t in targets} | ({checked.build.kind} if checked.build else set()))
+    packages = _ordered_unique([*code.image.packages, *tools_for(checked.image.package_manager, source,
+                                                                 build_kinds)])
+    # bind destinations the runtime cannot create by itself (writable images, old Singularity)
+    dirs: set[str] = set()
+    files: set[str] = set()
+    for info, target in zip(checked.targets, targets):
+        runtime = runtime_for(info.platform.runtime.kind, info.platform.runtime.version)
+        if runtime.needs_bind_destinations() or target.model == "host":
+            for bind in target.binds:
+                (files if bind.file else dirs).add(bind.container)
+    digest = inputs_digest(checked)
+    labels = [
+        ("org.hpcspec.code", checked.name),
+        ("org.hpcspec.code-version", code.version),
+        ("org.hpcspec.compiler", f"hpcspec {__version__}"),
+        ("org.hpcspec.inputs-sha256", digest),
+        ("org.hpcspec.targets", " ".join(t.name for t in targets)),
+    ]
+    for key, value in (("org.opencontainers.image.description", code.description),
+                       ("org.opencontainers.image.url", code.homepage),
+                       ("org.opencontainers.image.licenses", code.license),
+                       ("org.opencontainers.image.authors", code.maintainer)):
+        if value:
+            labels.append((key, value))
+    recipe = Recipe(
+        code=checked.name,
+        version=code.version,
+        bootstrap=code.image.bootstrap,
+        base=code.image.from_,
+        package_manager=checked.image.package_manager,
+        packages=packages,
+        labels=tuple(labels),
+        help=_help(checked, targets),
+        source=source,
+        builds=tuple(t.build for t in targets),
+        bind_dirs=tuple(sorted(dirs)),
+        bind_files=tuple(sorted(files)),
+        environment=tuple(sorted(code.env.items())),
+        targets=tuple((t.name, t.executable, t.args) for t in targets),
+        tests=tuple(code.test),
+        source_dir=source_dir,
+        script_dir=SCRIPT_DIR,
+    )
+    return Plan(checked.name, code.version, __version__, digest, recipe, targets)
+
+
+def _help(checked: Checked, targets) -> tuple[str, ...]:
+    code = checked.code
+    lines = [f"{checked.name} {code.version}" + (f": {code.description}" if code.description else "")]
+    if code.homepage:
+        lines.append(f"Homepage: {code.homepage}")
+    lines += ["", "Targets (one build each, under /opt/app):"]
+    for target in targets:
+        lines.append(f"  {target.name}: {target.platform}, MPI {target.mpi}, compiler {target.compiler}, "
+                     f"{target.model} model")
+        lines.append(f"    {target.executable}")
+        if target.model == "host":
+            lines.append(f"    built on the host: run {checked.name}/{target.name}/build-on-host.sh there first")
+    lines += ["", "Run one: select it with HPCSPEC_TARGET=NAME or --target=NAME as the first argument;",
+              "the batch scripts hpcspec generated for each target do this for you."]
+    return tuple(lines)
+

@@ -1,0 +1,1 @@
+"""The hpcspec grammar (``hpcspec.lark``), loaded by :mod:`hpcspec.parse`."""

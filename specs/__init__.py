@@ -1,0 +1,1 @@
+"""Shipped specs: platform specs under platforms/, example code specs under codes/."""

@@ -95,7 +95,8 @@ def steps(recipe: Recipe) -> list[Step]:
 
 def build_steps(build: BuildPlan) -> list[str]:
     """The build system's commands, run in the build script with src, work and PREFIX set."""
-    src, work = Raw('"${src}"'), Raw('"${work}"')
+    below = f"/{quote(build.subdir)}" if build.subdir else ""
+    src, work = Raw('"${src}"' + below), Raw('"${work}"')
     jobs = str(build.jobs)
     if build.kind == "cmake":
         return [command(["cmake", "-S", src, "-B", work, "-DCMAKE_BUILD_TYPE=Release",
@@ -104,12 +105,12 @@ def build_steps(build: BuildPlan) -> list[str]:
                 command(["cmake", "--install", work])]
     if build.kind == "autotools":
         return [command(["cd", work]),
-                command([Raw('"${src}/configure"'), Raw('--prefix="${PREFIX}"'), *build.options]),
+                command([Raw(f'"${{src}}"{below}/configure'), Raw('--prefix="${PREFIX}"'), *build.options]),
                 command(["make", "-j", jobs]), "make install"]
     if build.kind == "make":
         install = list(build.install) or [command(["make", *build.options, "install",
                                                     Raw('PREFIX="${PREFIX}"')])]
-        return [command(["cp", "-R", Raw('"${src}/."'), work]), command(["cd", work]),
+        return [command(["cp", "-R", Raw('"${src}/."'), work]), command(["cd", Raw('"${work}"' + below)]),
                 command(["make", "-j", jobs, *build.options, *build.make_targets]), *install]
     # a script build: the spec's own shell lines, in the source tree
     return [command(["cd", src]), "# the spec's build commands", *build.commands]

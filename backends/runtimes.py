@@ -15,6 +15,10 @@ from hpcspec.models.types import version_at_least
 from .shell import Raw, Word
 
 
+# the user's extra build flags (an array in the host build script), safe under `set -u`
+BUILD_FLAGS = Raw('${build_flags[@]+"${build_flags[@]}"}')
+
+
 class Runtime:
     name = ""
     command = ""
@@ -50,10 +54,10 @@ class Runtime:
         return words + [image, tuple(argv)]
 
     def sandbox_words(self, sandbox: Word, image: Word) -> list[Word]:
-        return [self.path, "build", Raw('"${build_flags[@]}"'), "--sandbox", sandbox, image]
+        return [self.path, "build", BUILD_FLAGS, "--sandbox", sandbox, image]
 
     def pack_words(self, image: Word, sandbox: Word) -> list[Word]:
-        return [self.path, "build", Raw('"${build_flags[@]}"'), image, sandbox]
+        return [self.path, "build", BUILD_FLAGS, image, sandbox]
 
     def export_name(self, name: str) -> str:
         return f"{self.env_prefix}{name}"

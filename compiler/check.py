@@ -84,6 +84,8 @@ def check(program: Program, report: Report, only: list[str] | None = None) -> Ch
     # is reported on its own lines whichever code imports it.
     for name in sorted(program.platforms):
         cache.get(program.platforms[name], Platform, ())
+    if code_block is None:  # a platform spec on its own: validated above, nothing to plan
+        return None
     validated = validate_partial(code_block, Code, report, (), deep=("target",))
     code: Code = validated.model
     spans = validated.spans

@@ -25,11 +25,8 @@ def distance(a: str, b: str, limit: int = 8) -> int:
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate within a third of the word's length (at least 1, at most 3)."""
     word_l = word.lower()
-    best: tuple[int, str] | None = None
-    for candidate in sorted(set(candidates)):
-        score = distance(word_l, candidate.lower())
-        if best is None or score < best[0]:
-            best = (score, candidate)
+    ranked = sorted((distance(word_l, c.lower()), abs(len(c) - len(word)), c) for c in set(candidates))
+    best = (ranked[0][0], ranked[0][2]) if ranked else None
     if best is None:
         return None
     limit = max(1, min(3, len(word) // 3))

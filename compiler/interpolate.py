@@ -23,9 +23,12 @@ class _Scope:
         self.values: dict[str, Value] = {}
         if top and block.label is not None and block.label_span is not None:
             self.values["name"] = Value("string", block.label, block.label_span)
+        self.blocks: set[str] = set()
         for item in block.items:
             if isinstance(item, Assignment) and item.op == "=":
                 self.values.setdefault(item.key, item.value)
+            elif isinstance(item, Block):
+                self.blocks.add(item.kind)
 
     def lookup(self, name: str) -> tuple[Value | None, "_Scope | None"]:
         scope: _Scope | None = self
@@ -34,6 +37,14 @@ class _Scope:
                 return scope.values[name], scope
             scope = scope.parent
         return None, None
+
+    def is_block(self, name: str) -> bool:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.blocks:
+                return True
+            scope = scope.parent
+        return False
 
     def names(self) -> set[str]:
         out: set[str] = set()
@@ -48,6 +59,7 @@ class _Interpolator:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.done: dict[int, Value] = {}
+        self.failed: set[int] = set()  # values whose interpolation failed (already reported)
         self.active: list[tuple[int, str, Span]] = []
 
     def block(self, block: Block, parent: _Scope | None) -> Block:
@@ -87,6 +99,7 @@ class _Interpolator:
                               help=f"strings are limited to {MAX_LENGTH} characters")
             failed = True
         if failed:
+            self.failed.add(key)
             self.report.poison(value.span)
         result = value.with_value("" if failed else text)
         self.done[key] = result
@@ -94,6 +107,11 @@ class _Interpolator:
 
     def ref(self, ref: Ref, scope: _Scope) -> str | None:
         target, owner = scope.lookup(ref.name)
+        if target is None and scope.is_block(ref.name):
+            self.report.error("E0209", f"`{ref.name}` is a block, not a value", ref.span,
+                              label="only strings and integers can be interpolated",
+                              help=f"interpolate one of its values, or make `{ref.name}` a value")
+            return None
         if target is None or owner is None:
             self.report.error("E0209", f"unknown name `{ref.name}` in `${{...}}`", ref.span,
                               label="not a key of this block or an enclosing one",
@@ -118,7 +136,7 @@ class _Interpolator:
             resolved = self.value(target, owner)
         finally:
             self.active.pop()
-        if resolved.parts or not isinstance(resolved.value, str):
+        if key in self.failed or resolved.parts or not isinstance(resolved.value, str):
             return None
         return resolved.value
 

@@ -34,8 +34,10 @@ class BuildPlan:
     in_container: bool  # built while the image is built (bind, hybrid), or later on the host
     prefix: str
     source_dir: str  # the source tree in the image
+    subdir: str | None  # where the build runs, below the source tree (and its copy)
     build_dir: str  # scratch directory, removed afterwards
     options: tuple[str, ...]
+    cpu_flags: tuple[str, ...]
     cflags: tuple[str, ...]
     cxxflags: tuple[str, ...]
     fflags: tuple[str, ...]

@@ -6,6 +6,7 @@ The LALR parser is built once per process, lazily, from the grammar shipped in
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from .diagnostics import Diagnostic, SpecError
@@ -126,6 +127,16 @@ def _bad_token(source: SourceFile, exc) -> Diagnostic:
     start = token.start_pos if token.start_pos is not None else 0
     end = token.end_pos if token.end_pos is not None else start + len(str(token))
     span = source.span(start, end)
+    if expected == {"LBRACE"}:
+        # `key "value"` parses as the head of a block `kind name { ... }` that never opens
+        before = re.search(r'([A-Za-z_][A-Za-z0-9_\-]*)([ \t]+)("[^"\n]*"|[A-Za-z0-9_\-]+)\s*$',
+                           source.text[:start])
+        if before:
+            gap = before.start(2)
+            return Diagnostic("E0101", f"`{before.group(1)}` needs `=` before its value",
+                              source.span(gap, before.end(2)), label="expected `=` here",
+                              help=f"write `{before.group(1)} = {before.group(3)}`; a block would be "
+                                   f"`{before.group(1)} {before.group(3)} {{ ... }}`")
     help = ""
     text = str(token)
     if "ASSIGN" in expected and token.type in {"STRING", "NUMBER", "TRUE", "FALSE", "LSQB"}:

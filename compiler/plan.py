@@ -105,7 +105,6 @@ def _environment(info: TargetInfo, checked: Checked, libs_dir: str | None) -> tu
 def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
     build = info.build
     assert build is not None
-    directory = posixpath.join(source_dir, build.directory) if build.directory else source_dir
     cpu = tuple(info.cpu_flags)
     return BuildPlan(
         target=info.name,
@@ -113,9 +112,11 @@ def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
         script_path=f"{SCRIPT_DIR}/{info.name}.sh",
         in_container=info.model != "host",
         prefix=info.prefix,
-        source_dir=directory,
+        source_dir=source_dir,
+        subdir=build.directory,
         build_dir=f"{BUILD_ROOT}/{info.name}",
         options=tuple(build.options),
+        cpu_flags=cpu,
         cflags=cpu + tuple(build.cflags),
         cxxflags=cpu + tuple(build.cxxflags),
         fflags=cpu + tuple(build.fflags),

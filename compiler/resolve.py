@@ -30,7 +30,7 @@ class Program:
     """Everything one code spec needs: its block and every platform it can see."""
 
     code_file: SpecFile
-    code: Block
+    code: Block | None  # None for a file that only defines platforms
     platforms: dict[str, Block] = field(default_factory=dict)
     platform_files: dict[str, SpecFile] = field(default_factory=dict)
     files: list[SpecFile] = field(default_factory=list)  # every file read, in load order
@@ -48,11 +48,14 @@ class Loader:
         self.platform_files: dict[str, SpecFile] = {}
 
     def display(self, path: Path) -> str:
-        for base in (self.search.root, *self.search.dirs[-1:]):
+        """Files of the project relative to its root; shipped specs as <hpcspec>/platforms/..."""
+        shipped = self.search.dirs[-1]
+        for base, prefix in ((shipped, "<hpcspec>/platforms"), (self.search.root, "")):
             try:
-                return path.relative_to(base).as_posix()
+                relative = path.relative_to(base).as_posix()
             except ValueError:
                 continue
+            return f"{prefix}/{relative}".lstrip("/") if relative != "." else (prefix or ".")
         return path.as_posix()
 
     def load(self, path: Path, display: str, via: Import | None = None) -> SpecFile | None:
@@ -230,7 +233,8 @@ def resolve(path: Path, display: str, search: SearchPath, report: Report,
         report.error("E0212", f"unknown top-level block `{block.kind}`", block.kind_span,
                      help=did_you_mean(block.kind, ["code", "platform"])
                      or "a file holds `code NAME { ... }` or `platform NAME { ... }` blocks")
-    if want_code and len(codes) != 1:
+    platform_only = not codes and any(b.kind == "platform" for b in spec.blocks)
+    if want_code and len(codes) != 1 and not platform_only:
         span = codes[1].head_span if len(codes) > 1 else (spec.blocks[0].head_span if spec.blocks else None)
         report.error("E0304", "a code spec defines exactly one `code` block" +
                      (f", found {len(codes)}" if codes else ""), span,

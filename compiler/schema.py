@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from .diagnostics import Report
-from .didyoumean import did_you_mean
+from .didyoumean import suggest
 from .nodes import KIND_NAMES, Assignment, Block, Value
 from .source import Span
 
@@ -38,6 +38,11 @@ class SpanMap:
     keys: dict[Path, Span] = field(default_factory=dict)  # path -> key (or block name) span
     blocks: dict[Path, Span] = field(default_factory=dict)  # path of a block -> its head
     kinds: dict[Path, str] = field(default_factory=dict)  # path -> literal kind
+    dropped: set[Path] = field(default_factory=set)  # keys given but already reported as wrong
+    root: str = ""  # what the top block is called in messages, e.g. "code gromacs"
+
+    def where(self, path: Path) -> str:
+        return where(path, self.root)
 
     def nearest(self, path: Path) -> tuple[Span | None, Path]:
         """The span of the longest known prefix of ``path``."""
@@ -94,8 +99,8 @@ def field_names(model: type[BaseModel]) -> dict[str, str]:
     return {(info.alias or name): name for name, info in model.model_fields.items()}
 
 
-def where(path: Path) -> str:
-    return ".".join(str(p) for p in path if isinstance(p, str)) or "the file"
+def where(path: Path, root: str = "") -> str:
+    return ".".join(str(p) for p in path if isinstance(p, str)) or root or "the file"
 
 
 class Walker:
@@ -103,9 +108,14 @@ class Walker:
         self.report = report
         self.spans = spans or SpanMap()
 
+    def where(self, path: Path) -> str:
+        return self.spans.where(path)
+
     # -- entry points --------------------------------------------------------------------------
     def block(self, block: Block, model: type[BaseModel], path: Path, named: bool = False) -> dict:
         """``named``: the block's name is its key in a map (``partition standard``), not its kind."""
+        if not path and not self.spans.root:
+            self.spans.root = f"{block.kind} {block.label}" if block.label else block.kind
         self.spans.blocks[path] = block.head_span
         data: dict = {}
         keys = field_names(model)
@@ -132,7 +142,7 @@ class Walker:
         seen: dict[str, Span] = {}
         for item in block.items:
             if isinstance(item, Block):
-                self.report.error("E0206", f"`{item.kind}` is a block, but `{where(path)}` holds values only",
+                self.report.error("E0206", f"`{item.kind}` is a block, but `{self.where(path)}` holds values only",
                                   item.kind_span, label="not a value",
                                   help=f"write `{item.kind} = ...`")
                 continue
@@ -163,10 +173,13 @@ class Walker:
                                "(in a target's `build`, `job` or `override`); use `=` here")
 
     def _unknown(self, key: str, span: Span, keys: dict[str, str], path: Path, is_block: bool) -> None:
-        owner = where(path)
+        owner = self.where(path)
         label = "not a known block" if is_block else f"not a key of `{owner}`"
+        guess = suggest(key, keys)
+        if guess is not None:  # the missing-value error for the key it stands for would repeat this
+            self.spans.dropped.add(path + (guess,))
         self.report.error("E0201", f"unknown {'block' if is_block else 'key'} `{key}` in `{owner}`", span,
-                          label=label, help=did_you_mean(key, keys) or
+                          label=label, help=f"did you mean `{guess}`?" if guess else
                           f"the keys of `{owner}` are: {', '.join(sorted(keys))}")
 
     def _assignment(self, item: Assignment, model, keys, path, data, seen) -> None:
@@ -179,10 +192,12 @@ class Walker:
         kind, _ = shape(info.annotation)
         if kind != "value":
             example = f"{item.key} {{ ... }}" if kind != "map_model" else f"{item.key} NAME {{ ... }}"
+            self.spans.dropped.add(path + (item.key,))
             self.report.error("E0206", f"`{item.key}` is a block, not a value", item.key_span,
                               label="written as a value", help=f"write it as a block: `{example}`")
             return
         if item.op == "+=":
+            self.spans.dropped.add(path + (item.key,))
             self._bad_append(item)
             return
         self.spans.keys[path + (item.key,)] = item.key_span
@@ -195,11 +210,13 @@ class Walker:
         info = model.model_fields[keys[item.kind]]
         kind, inner = shape(info.annotation)
         if kind == "value":
+            self.spans.dropped.add(path + (item.kind,))
             self.report.error("E0206", f"`{item.kind}` is a value, not a block", item.kind_span,
                               label="written as a block", help=f"write `{item.kind} = ...`")
             return
         if kind == "map_model":
             if item.label is None:
+                self.spans.dropped.add(path + (item.kind,))
                 self.report.error("E0207", f"`{item.kind}` needs a name", item.head_span,
                                   label="name missing", help=f"write `{item.kind} NAME {{ ... }}`")
                 return

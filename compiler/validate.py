@@ -180,6 +180,8 @@ def _report(error: dict, model, spans: SpanMap, report: Report, root: Path) -> N
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":
+        if loc in spans.dropped:  # given, but already reported as written wrongly
+            return
         owner = loc[:-1]
         key = loc[-1] if loc else ""
         span = spans.block_head(owner)
@@ -189,7 +191,7 @@ def _report(error: dict, model, spans: SpanMap, report: Report, root: Path) -> N
             sh, _ = shape(owner_model.model_fields[field_names(owner_model)[key]].annotation)
             example = {"model": f"{key} {{ ... }}", "map_model": f"{key} NAME {{ ... }}",
                        "patch": f"{key} {{ ... }}", "map_value": f"{key} {{ ... }}"}.get(sh, example)
-        report.error("E0203", f"missing `{key}` in `{where(owner)}`", span,
+        report.error("E0203", f"missing `{key}` in `{spans.where(owner)}`", span,
                      label=f"`{key}` is required here", help=f"add `{example}`")
         return
     span, found = spans.nearest(loc)
@@ -200,15 +202,15 @@ def _report(error: dict, model, spans: SpanMap, report: Report, root: Path) -> N
         message = error["msg"]
         key = next((p for p in reversed(loc) if isinstance(p, str)), "")
         if found != loc and found in spans.blocks:
-            label = f"in `{where(found)}`"
+            label = f"in `{spans.where(found)}`"
         else:
             label = ""
         if ctx["code"] in ("E0205", "E0204", "E0702", "E0701", "E0208") and key and found == loc[: len(found)]:
-            message = f"`{where(loc)}`: {message}"
+            message = f"`{spans.where(loc)}`: {message}"
         report.error(ctx["code"], message, span, label=label, help=ctx.get("help", ""))
         return
     found_kind = describe_kind(spans.kinds.get(loc))
-    key = where(loc)
+    key = spans.where(loc)
     if kind in _EXPECTED:
         report.error("E0204", f"`{key}` must be {_EXPECTED[kind]}, not {found_kind}", span,
                      label=f"expected {_EXPECTED[kind]}",

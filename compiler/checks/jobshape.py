@@ -32,8 +32,9 @@ def check(info: "TargetInfo", spans: SpanMap, report: Report) -> None:
         "gpus_per_node": gpus, "exclusive": bool(job.exclusive),
         "partition": info.partition_name, "qos": info.qos_name,
     })
-    if job.walltime is None:
-        report.error("E0606", f"target `{info.name}` has no walltime", span("walltime"),
+    if job.walltime is None and ("target", info.name, "job") not in spans.dropped:
+        where = spans.blocks.get(root) or spans.block_head(("target", info.name))
+        report.error("E0606", f"target `{info.name}` has no walltime", where,
                      label="walltime missing",
                      help="add `job { walltime = 1h }` to the target (or a default to the platform's `job`)")
     if tasks * cpus > per_node:
@@ -52,6 +53,15 @@ def check(info: "TargetInfo", spans: SpanMap, report: Report) -> None:
             report.error("E0602", f"{nodes} nodes exceed the {limits.max_nodes} of {limit_name} `{owner}`",
                          span("nodes"), label=f"at most {limits.max_nodes}",
                          help=f"ask for fewer nodes or use another {limit_name}")
+        minimums = (getattr(limits, "min_nodes", None), getattr(limits, "min_walltime", None))
+        if minimums[0] is not None and nodes < minimums[0]:
+            report.error("E0602", f"{nodes} node{'s' if nodes > 1 else ''} is below the minimum of "
+                                  f"{minimums[0]} for {limit_name} `{owner}`", span("nodes"),
+                         label=f"at least {minimums[0]}", help=f"use another {limit_name} for smaller jobs")
+        if minimums[1] is not None and job.walltime is not None and job.walltime.seconds < minimums[1].seconds:
+            report.error("E0603", f"walltime {job.walltime} is below the minimum of {minimums[1]} for "
+                                  f"{limit_name} `{owner}`", span("walltime"), label=f"at least {minimums[1]}",
+                         help=f"use another {limit_name} for shorter jobs")
         if limits.max_walltime is not None and job.walltime is not None \
                 and job.walltime.seconds > limits.max_walltime.seconds:
             report.error("E0603", f"walltime {job.walltime} exceeds the {limits.max_walltime} of "

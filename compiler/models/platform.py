@@ -75,6 +75,8 @@ class Qos(Model):
     description: Text | None = None
     max_nodes: PositiveInt | None = None
     max_walltime: DurationValue | None = None
+    min_nodes: PositiveInt | None = None
+    min_walltime: DurationValue | None = None
 
 
 class Runtime(Model):

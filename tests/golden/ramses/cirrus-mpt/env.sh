@@ -1,0 +1,8 @@
+# shellcheck shell=sh
+# Source this file to pass binds and environment to singularity without --bind or --env-file.
+export SINGULARITY_BIND=/lustre/sw,/opt/hpe,/etc/libibverbs.d
+export SINGULARITYENV_HPCSPEC_TARGET=cirrus-mpt
+export SINGULARITYENV_LD_LIBRARY_PATH=/opt/hpe/hpc/mpt/mpt-2.22/lib:/lustre/sw/pmi2/lib:/lib/x86_64-linux-gnu:/.singularity.d/libs
+export SINGULARITYENV_MPI_ROOT=/opt/hpe/hpc/mpt/mpt-2.22
+export SINGULARITYENV_OMP_NUM_THREADS=1
+export SINGULARITYENV_PMI2_ROOT=/lustre/sw/pmi2

@@ -1,0 +1,110 @@
+"""The command line as users run it: exit codes, --check, --format json, --version."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from hpcspec import __version__
+
+from support import CODES, ROOT, run_cli
+
+GROMACS = "specs/codes/gromacs.hpcspec"
+
+
+def test_version():
+    proc = run_cli("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"hpcspec {__version__}"
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    assert run_cli().returncode == 2
+    assert run_cli("compile").returncode == 2
+    assert run_cli("frobnicate", GROMACS).returncode == 2
+    missing = run_cli("compile", str(tmp_path / "nope.hpcspec"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_unknown_target_is_a_usage_error(tmp_path: Path):
+    proc = run_cli("compile", GROMACS, "-o", str(tmp_path), "--target", "archer3")
+    assert proc.returncode == 2
+    assert "E0407" in proc.stderr and "did you mean `archer2`?" in proc.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_compile_then_check_round_trip(tmp_path: Path):
+    out = tmp_path / "out"
+    first = run_cli("compile", GROMACS, "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    assert "written" in first.stdout
+    assert run_cli("compile", GROMACS, "-o", str(out), "--check").returncode == 0
+    again = run_cli("compile", GROMACS, "-o", str(out))
+    assert "unchanged" in again.stdout
+    script = next(out.glob("gromacs/*/job.slurm"))
+    assert script.stat().st_mode & 0o111, "batch scripts are executable"
+    script.write_text(script.read_text() + "# edited by hand\n")
+    stale = out / "gromacs" / "stale.txt"
+    stale.write_text("left over\n")
+    check = run_cli("compile", GROMACS, "-o", str(out), "--check")
+    assert check.returncode == 1
+    assert "-# edited by hand" in check.stdout and "--- a/gromacs/stale.txt" in check.stdout
+    assert "# edited by hand" in script.read_text(), "--check never writes"
+
+
+def test_check_on_empty_output_lists_every_file(tmp_path: Path):
+    proc = run_cli("compile", GROMACS, "-o", str(tmp_path / "none"), "--check")
+    assert proc.returncode == 1
+    assert "+++ b/gromacs/gromacs.def" in proc.stdout
+    assert not (tmp_path / "none").exists()
+
+
+def test_spec_errors_exit_1_and_write_nothing(tmp_path: Path):
+    bad = tmp_path / "bad.hpcspec"
+    bad.write_text((ROOT / GROMACS).read_text().replace("tasks_per_node = 128", "tasks_per_node = 999"))
+    out = tmp_path / "out"
+    proc = run_cli("compile", str(bad), "-o", str(out))
+    assert proc.returncode == 1
+    assert "error[E0601]" in proc.stderr
+    assert not out.exists()
+
+
+def test_json_diagnostics(tmp_path: Path):
+    bad = tmp_path / "bad.hpcspec"
+    bad.write_text((ROOT / GROMACS).read_text().replace("tasks_per_node = 128", "tasks_per_node = 999"))
+    proc = run_cli("check", str(bad), "--format", "json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stderr)
+    assert isinstance(data, list) and data
+    first = next(d for d in data if d["code"] == "E0601")
+    assert first["file"] == str(bad) and first["line"] > 0 and first["column"] > 0
+    assert first["severity"] == "error" and first["message"] and "help" in first
+
+
+def test_check_command_accepts_platform_specs():
+    proc = run_cli("check", *[str(p.relative_to(ROOT)) for p in sorted((ROOT / "specs/platforms").glob("*.hpcspec"))])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_shipped_code_checks():
+    proc = run_cli("check", *[str(c.relative_to(ROOT)) for c in CODES])
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_refuses_to_replace_a_foreign_directory(tmp_path: Path):
+    out = tmp_path / "out"
+    (out / "gromacs").mkdir(parents=True)
+    (out / "gromacs" / "precious.txt").write_text("mine\n")
+    proc = run_cli("compile", GROMACS, "-o", str(out))
+    assert proc.returncode == 2 and "not made by hpcspec" in proc.stderr
+    assert (out / "gromacs" / "precious.txt").read_text() == "mine\n"
+
+
+def test_python_dash_m_and_console_script_agree(tmp_path: Path):
+    exe = shutil.which("hpcspec")
+    assert exe, "the hpcspec console script is installed"
+    import subprocess
+
+    proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert proc.stdout == run_cli("--version").stdout

@@ -1,0 +1,62 @@
+"""The scheduler layer beyond Slurm: a PBS Pro site with mpiexec."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from hpcspec.api import compile_files
+
+from support import shellcheck
+
+SITE = (Path(__file__).parent / "diagnostics" / "cases" / "support" / "testsite.hpcspec").read_text()
+PBS_SITE = (SITE.replace("platform testsite", "platform pbssite")
+            .replace('scheduler slurm { version = "23.02" }', 'scheduler pbs { directives = ["-m n"] }')
+            .replace('launcher srun { flags = ["--hint=nomultithread"] }', "launcher mpiexec { hostfile = true }")
+            .replace('launcher = "srun"\n    plugin = "cray_shasta"', 'launcher = "mpiexec"'))
+CODE = '''import "./pbssite.hpcspec"
+code demo {
+  version = "1.0"
+  source { url = "https://example.org/demo.tar.gz"
+           sha256 = "5f2b1c0ab7a50a6e4f3ef2b8b6c4a1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8" }
+  image { from = "debian:bookworm" }
+  mpi { name = "mpich" abi = "mpich" version = "4.0.2" }
+  build cmake { }
+  run { executable = "bin/demo" }
+  target pbs {
+    platform = "pbssite"
+    mpi = "cray-mpich"
+    compiler = "gnu"
+    job { nodes = 4 tasks_per_node = 32 cpus_per_task = 4 walltime = 20h exclusive = true account = "e123" }
+  }
+}
+'''
+
+
+def test_pbs_directives_and_launch(tmp_path):
+    (tmp_path / "pbssite.hpcspec").write_text(PBS_SITE.replace('launcher mpirun { hostfile = true }', ''))
+    (tmp_path / "demo.hpcspec").write_text(CODE)
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert result.ok, result.diagnostics
+    job = next(a for a in result.artifacts if a.path == "demo/pbs/job.pbs").content.decode()
+    lines = job.splitlines()
+    assert "#PBS -l select=4:ncpus=128:mpiprocs=32:ompthreads=4" in lines
+    assert "#PBS -l walltime=20:00:00" in lines
+    assert "#PBS -l place=scatter:excl" in lines
+    assert "#PBS -A e123" in lines and "#PBS -q standard" in lines and "#PBS -m n" in lines
+    assert 'cd "${PBS_O_WORKDIR}"' in lines
+    assert any(line.startswith('mpiexec -n "$(( nodes * 32 ))" -ppn 32 -f "${hostfile}"') for line in lines)
+    script = tmp_path / "job.pbs"
+    script.write_bytes(job.encode())
+    proc = subprocess.run([shellcheck(), "--severity=style", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_srun_on_pbs_is_refused(tmp_path):
+    site = PBS_SITE.replace("launcher mpiexec { hostfile = true }", "launcher srun { }").replace(
+        'launcher = "mpiexec"', 'launcher = "srun"')
+    (tmp_path / "pbssite.hpcspec").write_text(site.replace('launcher mpirun { hostfile = true }', ''))
+    (tmp_path / "demo.hpcspec").write_text(CODE)
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert not result.ok and not result.artifacts
+    assert [d.code for d in result.diagnostics] == ["E0507"]

@@ -1,0 +1,97 @@
+"""Writing is all or nothing: a failure leaves the complete old set, never a mix or temp files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hpcspec.backends.base import Artifact
+from hpcspec import write as writer
+
+
+def _set(version: str, extra: bool = False) -> list[Artifact]:
+    items = [Artifact.text("demo/demo.def", f"def {version}\n"),
+             Artifact.text("demo/t/job.slurm", f"#!/bin/bash\necho {version}\n", executable=True)]
+    if extra:
+        items.append(Artifact.text("demo/t/extra.txt", "extra\n"))
+    return items
+
+
+def _tree(path: Path) -> dict[str, str]:
+    return {p.relative_to(path).as_posix(): p.read_text() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_write_replace_and_remove_stale(tmp_path):
+    assert writer.write(tmp_path, _set("1", extra=True)) == ["demo"]
+    assert os.stat(tmp_path / "demo/t/job.slurm").st_mode & 0o111
+    assert writer.write(tmp_path, _set("2")) == ["demo"]
+    tree = _tree(tmp_path)
+    assert tree["demo/demo.def"] == "def 2\n" and "demo/t/extra.txt" not in tree
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hpcspec-")]
+
+
+def test_unchanged_output_is_not_rewritten(tmp_path):
+    writer.write(tmp_path, _set("1"))
+    before = os.stat(tmp_path / "demo/demo.def").st_mtime_ns
+    assert writer.write(tmp_path, _set("1")) == []
+    assert os.stat(tmp_path / "demo/demo.def").st_mtime_ns == before
+
+
+@pytest.mark.parametrize("fail_at", ["write", "swap"])
+def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at):
+    writer.write(tmp_path, _set("1"))
+    old = _tree(tmp_path)
+    if fail_at == "write":
+        real_chmod = os.chmod
+        calls = []
+
+        def failing_chmod(path, mode, *args, **kwargs):
+            calls.append(path)
+            if len(calls) == 2:
+                raise OSError(28, "No space left on device")
+            return real_chmod(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(writer.os, "chmod", failing_chmod)
+    else:
+        real_replace = os.replace
+
+        def failing_replace(src, dst):
+            if ".hpcspec-staging-" in str(src):
+                raise OSError(28, "No space left on device")
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(writer.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        writer.write(tmp_path, _set("2"))
+    monkeypatch.undo()
+    assert _tree(tmp_path) == old
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".hpcspec-")]
+
+
+def test_interrupted_swap_is_recovered(tmp_path):
+    writer.write(tmp_path, _set("1"))
+    old = _tree(tmp_path)
+    # as if a run died between its two renames
+    os.replace(tmp_path / "demo", tmp_path / ".hpcspec-old-demo.abc123")
+    (tmp_path / ".hpcspec-staging-abc123").mkdir()
+    writer.write(tmp_path, _set("1"))
+    assert _tree(tmp_path) == old
+
+
+def test_paths_cannot_leave_the_output_directory(tmp_path):
+    for bad in ["../evil", "demo/../../evil", "/etc/passwd", "demo/./x"]:
+        with pytest.raises(writer.WriteError):
+            writer.write(tmp_path, [Artifact.text(bad, "x\n")])
+    assert not any(tmp_path.iterdir())
+
+
+def test_check_reports_changes_without_writing(tmp_path):
+    found = writer.changes(tmp_path, _set("1"))
+    assert {c.path for c in found} == {"demo/demo.def", "demo/t/job.slurm", "demo/.hpcspec"}
+    assert not any(tmp_path.iterdir())
+    writer.write(tmp_path, _set("1"))
+    assert writer.changes(tmp_path, _set("1")) == []
+    os.chmod(tmp_path / "demo/t/job.slurm", 0o644)
+    assert [c.kind for c in writer.changes(tmp_path, _set("1"))] == ["mode"]

@@ -41,8 +41,8 @@ def check(info: "TargetInfo", spans: SpanMap, report: Report) -> None:
         help = f"at most {per_node // cpus} tasks of {cpus} cpus fit a node"
         if not smt and node.threads_per_core > 1 and tasks * cpus <= node.cores * node.threads_per_core:
             help += f"; or set smt = true to use the {node.threads_per_core} hardware threads per core"
-        report.error("E0601", f"{tasks} tasks x {cpus} cpus per task need {tasks * cpus} {unit}, "
-                              f"a `{info.platform_name}` node has {per_node}",
+        report.error("E0601", f"{tasks} tasks x {cpus} cpus per task need {tasks * cpus} {unit}; "
+                              f"a node of `{info.platform_name}` has {per_node}",
                      span("tasks_per_node") if job.tasks_per_node else span("cpus_per_task"),
                      label=f"{tasks * cpus} > {per_node} {unit}", help=help)
     for limit_name, limits in (("partition", info.partition), ("QoS", info.qos)):

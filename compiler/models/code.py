@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from .binds import BindDir, BindFile
 from .platform import AbiFamily
 from .types import (
-    AbsPath, Arg, EnvName, GitCommit, GitUrl, Model, Module, Name, Package, Patch, RelPath, Sha256,
+    AbsPath, Arg, DefText, EnvName, GitCommit, GitUrl, Model, Module, Name, Package, Patch, RelPath, Sha256,
     Text, Url, Version, _fail, _pattern,
 )
 
@@ -128,15 +128,15 @@ class Target(Model):
 
 class Code(Model):
     version: Version
-    description: Text | None = None
+    description: DefText | None = None
     homepage: Url | None = None
-    license: Text | None = None
-    maintainer: Text | None = None
+    license: DefText | None = None
+    maintainer: DefText | None = None
     source: Source
     image: Image
     mpi: ContainerMpi | None = None
     build: Patch
     run: Run
-    env: dict[EnvName, Text] = {}  # the container's %environment
+    env: dict[EnvName, DefText] = {}  # the container's %environment
     test: list[Command] = []  # run by the image's %test
     target: dict[Name, Target] = {}

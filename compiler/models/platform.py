@@ -10,7 +10,7 @@ from .binds import Bind, BindDir, BindFile
 from .job import Count, Job, PositiveInt
 from .types import (
     AbsPath, Arg, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url,
-    Version, _fail,
+    Version, _fail, _pattern,
 )
 
 SchedulerKind = Literal["slurm", "pbs"]
@@ -19,7 +19,10 @@ RuntimeKind = Literal["apptainer", "singularity"]
 AbiFamily = Literal["mpich", "openmpi", "mpt", "mpi-abi"]
 CompilerFamily = Literal["gcc", "clang", "aocc", "intel", "oneapi", "cce", "nvhpc"]
 
-Directive = Annotated[str, Field(max_length=256)]
+# A scheduler option as the scheduler writes it: "--export=none", "-l place=scatter", "-j oe".
+Directive = Annotated[str, Field(max_length=256), _pattern(
+    "hpcspec_directive", r"-{1,2}[A-Za-z][A-Za-z0-9\-]*(?:[= ][A-Za-z0-9_.:=,/@%+\-]+)?",
+    "a valid scheduler option", 'write one option, e.g. "--export=none" or "-l place=scatter"')]
 
 
 class Scheduler(Model):

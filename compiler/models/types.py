@@ -93,6 +93,18 @@ Plugin = Annotated[str, _pattern(
 # characters; emitters quote it for each context.
 Text = Annotated[str, Field(max_length=4096)]
 
+
+def _def_text(value: str) -> str:
+    if "{{" in value or "}}" in value:
+        raise _fail("hpcspec_def_text", "`{{` and `}}` cannot appear in text that reaches the definition file",
+                    "Apptainer reads {{ NAME }} in a definition file as a build argument, even in "
+                    "comments and labels; reword the text", "E0205")
+    return value
+
+
+# Free text that is written into the definition file (labels, help, %environment).
+DefText = Annotated[str, Field(max_length=4096), AfterValidator(_def_text)]
+
 # One word of a command line (a compiler flag, a CMake option, a launcher flag): passed
 # to the generated scripts as one quoted word, never split or expanded.
 Arg = Annotated[str, Field(min_length=1, max_length=4096)]

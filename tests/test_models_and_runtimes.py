@@ -1,0 +1,100 @@
+"""Bind, host and hybrid models; how each runtime takes binds and environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hpcspec.api import compile_files
+
+SITE = (Path(__file__).parent / "diagnostics" / "cases" / "support" / "testsite.hpcspec").read_text()
+CODE = '''import "./testsite.hpcspec"
+code demo {
+  version = "1.0"
+  source { url = "https://example.org/demo.tar.gz"
+           sha256 = "5f2b1c0ab7a50a6e4f3ef2b8b6c4a1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8" }
+  image { from = "debian:bookworm" }
+  mpi { name = "mpich" abi = "mpich" version = "4.0.2" }
+  build cmake { }
+  run { executable = "bin/demo" }
+  target t {
+    platform = "testsite"
+    mpi = "%s"
+    compiler = "gnu"
+    %s
+    job { walltime = 1h tasks_per_node = 4 }
+  }
+}
+'''
+
+
+def _compile(tmp_path: Path, mpi: str = "cray-mpich", extra: str = "", runtime: str | None = None):
+    site = SITE if runtime is None else SITE.replace('runtime singularity { version = "3.7.4" }', runtime)
+    (tmp_path / "testsite.hpcspec").write_text(site)
+    (tmp_path / "demo.hpcspec").write_text(CODE % (mpi, extra))
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert result.ok, result.diagnostics
+    # continuation lines joined, so that tests read commands whole
+    return {a.path: a.content.decode().replace(" \\\n  ", " ") for a in result.artifacts}
+
+
+def test_bind_model_binds_host_mpi_and_orders_library_path(tmp_path):
+    out = _compile(tmp_path)
+    manifest = json.loads(out["demo/t/manifest.json"])
+    assert manifest["model"] == "bind"
+    assert manifest["ld_library_path"] == ["/opt/cray/pe/mpich/8.1.23/ofi/gnu/9.1/lib-abi-mpich",
+                                           "/.singularity.d/libs"]
+    assert manifest["binds"] == [{"host": "/opt/cray", "container": "/opt/cray", "mode": "rw",
+                                  "type": "directory"}]
+    assert "srun --mpi=cray_shasta --hint=nomultithread singularity exec" in out["demo/t/job.slurm"]
+    assert "sh /opt/hpcspec/build/t.sh" in out["demo/demo.def"], "built while the image is built"
+    assert "demo/t/build-on-host.sh" not in out
+
+
+def test_host_model_gets_a_targeting_script_and_no_image_build(tmp_path):
+    out = _compile(tmp_path, extra='model = "host"')
+    assert "sh /opt/hpcspec/build/t.sh" not in out["demo/demo.def"]
+    host = out["demo/t/build-on-host.sh"]
+    assert "--sandbox" in host and "exec --writable" in host and "/bin/sh /opt/hpcspec/build/t.sh" in host
+    build = out["demo/hpcspec/build/t.sh"]
+    assert "PATH=/opt/cray/pe/mpich/8.1.23/ofi/gnu/9.1/bin:" in build
+    assert "mkdir -p /opt/cray" in out["demo/demo.def"], "writable sandboxes need bind destinations"
+
+
+def test_hybrid_model_keeps_the_container_mpi(tmp_path):
+    out = _compile(tmp_path, extra='model = "hybrid"')
+    manifest = json.loads(out["demo/t/manifest.json"])
+    assert manifest["model"] == "hybrid" and manifest["binds"] == [] and manifest["ld_library_path"] == []
+    assert "srun --mpi=cray_shasta" in out["demo/t/job.slurm"]
+
+
+def test_old_singularity_gets_exports_not_an_env_file(tmp_path):
+    out = _compile(tmp_path, runtime='runtime singularity { version = "3.5.3" }')
+    job = out["demo/t/job.slurm"]
+    assert '--env-file "' not in job
+    assert "export SINGULARITYENV_LD_LIBRARY_PATH=" in job
+    assert "mkdir -p /opt/cray" not in out["demo/demo.def"], "3.5 creates missing bind points itself"
+
+
+def test_singularity_37_needs_bind_destinations(tmp_path):
+    out = _compile(tmp_path)
+    assert "mkdir -p /opt/cray" in out["demo/demo.def"]
+
+
+def test_apptainer_env_file_and_exports(tmp_path):
+    out = _compile(tmp_path, runtime='runtime apptainer { version = "1.3.4" command = "/opt/apptainer/bin/apptainer" }')
+    assert '/opt/apptainer/bin/apptainer exec --bind /opt/cray --env-file "${env_file}"' in out["demo/t/job.slurm"]
+    env_sh = out["demo/t/env.sh"]
+    assert "export APPTAINER_BIND=/opt/cray" in env_sh and "export APPTAINERENV_HPCSPEC_TARGET=t" in env_sh
+    assert "mkdir -p /opt/cray" not in out["demo/demo.def"]
+
+
+def test_open_mpi_host_needs_a_way_out(tmp_path):
+    (tmp_path / "testsite.hpcspec").write_text(SITE)
+    (tmp_path / "demo.hpcspec").write_text(CODE % ("openmpi", ""))
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert [d.code for d in result.diagnostics] == ["E0501"]
+    out = _compile(tmp_path, mpi="openmpi", extra='model = "host"')
+    job = out["demo/t/job.slurm"]
+    assert 'mpirun -n "$(( SLURM_JOB_NUM_NODES * 4 ))" --map-by ppr:4:node:PE=1 --hostfile "${hostfile}"' in job
+    assert 'scontrol show hostnames "${SLURM_JOB_NODELIST}" > "${hostfile}"' in job

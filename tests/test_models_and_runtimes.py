@@ -7,31 +7,12 @@ from pathlib import Path
 
 from hpcspec.api import compile_files
 
-SITE = (Path(__file__).parent / "diagnostics" / "cases" / "support" / "testsite.hpcspec").read_text()
-CODE = '''import "./testsite.hpcspec"
-code demo {
-  version = "1.0"
-  source { url = "https://example.org/demo.tar.gz"
-           sha256 = "5f2b1c0ab7a50a6e4f3ef2b8b6c4a1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8" }
-  image { from = "debian:bookworm" }
-  mpi { name = "mpich" abi = "mpich" version = "4.0.2" }
-  build cmake { }
-  run { executable = "bin/demo" }
-  target t {
-    platform = "testsite"
-    mpi = "%s"
-    compiler = "gnu"
-    %s
-    job { walltime = 1h tasks_per_node = 4 }
-  }
-}
-'''
-
+from support import SITE, minimal_code
 
 def _compile(tmp_path: Path, mpi: str = "cray-mpich", extra: str = "", runtime: str | None = None):
     site = SITE if runtime is None else SITE.replace('runtime singularity { version = "3.7.4" }', runtime)
     (tmp_path / "testsite.hpcspec").write_text(site)
-    (tmp_path / "demo.hpcspec").write_text(CODE % (mpi, extra))
+    (tmp_path / "demo.hpcspec").write_text(minimal_code(mpi=mpi, extra=extra + "\n    job { walltime = 1h tasks_per_node = 4 }"))
     result = compile_files([str(tmp_path / "demo.hpcspec")])
     assert result.ok, result.diagnostics
     # continuation lines joined, so that tests read commands whole
@@ -91,7 +72,7 @@ def test_apptainer_env_file_and_exports(tmp_path):
 
 def test_open_mpi_host_needs_a_way_out(tmp_path):
     (tmp_path / "testsite.hpcspec").write_text(SITE)
-    (tmp_path / "demo.hpcspec").write_text(CODE % ("openmpi", ""))
+    (tmp_path / "demo.hpcspec").write_text(minimal_code(mpi="openmpi", extra="job { walltime = 1h }"))
     result = compile_files([str(tmp_path / "demo.hpcspec")])
     assert [d.code for d in result.diagnostics] == ["E0501"]
     out = _compile(tmp_path, mpi="openmpi", extra='model = "host"')

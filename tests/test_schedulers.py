@@ -7,30 +7,14 @@ from pathlib import Path
 
 from hpcspec.api import compile_files
 
-from support import shellcheck
+from support import SITE, minimal_code, shellcheck
 
-SITE = (Path(__file__).parent / "diagnostics" / "cases" / "support" / "testsite.hpcspec").read_text()
 PBS_SITE = (SITE.replace("platform testsite", "platform pbssite")
             .replace('scheduler slurm { version = "23.02" }', 'scheduler pbs { directives = ["-m n"] }')
             .replace('launcher srun { flags = ["--hint=nomultithread"] }', "launcher mpiexec { hostfile = true }")
             .replace('launcher = "srun"\n    plugin = "cray_shasta"', 'launcher = "mpiexec"'))
-CODE = '''import "./pbssite.hpcspec"
-code demo {
-  version = "1.0"
-  source { url = "https://example.org/demo.tar.gz"
-           sha256 = "5f2b1c0ab7a50a6e4f3ef2b8b6c4a1a2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8" }
-  image { from = "debian:bookworm" }
-  mpi { name = "mpich" abi = "mpich" version = "4.0.2" }
-  build cmake { }
-  run { executable = "bin/demo" }
-  target pbs {
-    platform = "pbssite"
-    mpi = "cray-mpich"
-    compiler = "gnu"
-    job { nodes = 4 tasks_per_node = 32 cpus_per_task = 4 walltime = 20h exclusive = true account = "e123" }
-  }
-}
-'''
+CODE = minimal_code(site="pbssite", target="pbs", extra=(
+    'job { nodes = 4 tasks_per_node = 32 cpus_per_task = 4 walltime = 20h exclusive = true account = "e123" }'))
 
 
 def test_pbs_directives_and_launch(tmp_path):

@@ -1,4 +1,5 @@
-"""Container formats: the Apptainer/Singularity definition file (and, later, others) for one code.
+"""Container formats for one code: the Apptainer/Singularity definition file, and a Dockerfile
+where a runtime builds from one (Charliecloud).
 
 Each format wraps the same recipe (:mod:`.recipe`): the same steps and the same copied scripts.
 """
@@ -27,8 +28,36 @@ def apptainer_definition(plan: Plan) -> Artifact:
     return Artifact.text(f"{plan.code}/{plan.code}.def", text)
 
 
-FORMATS = {"apptainer": apptainer_definition}
+def _docker_string(value: str) -> str:
+    """A double-quoted Dockerfile string: Docker and ch-image unescape \\ and \" alike."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dockerfile(plan: Plan) -> Artifact:
+    recipe = plan.recipe
+    if recipe.bootstrap != "docker":
+        raise UnsupportedFeature(f"a Dockerfile cannot start from a `{recipe.bootstrap}` image",
+                                 'use bootstrap = "docker" for codes with Charliecloud targets')
+    for name, value in recipe.environment:
+        if "$" in value:
+            raise UnsupportedFeature(f"`{name}` holds a `$`, which Docker and ch-image read differently "
+                                     "in ENV", "drop the `$` from the value of this variable")
+    text = render("Dockerfile.j2", plan=plan, recipe=recipe, steps=steps(recipe), scripts_dir=SCRIPTS,
+                  image_root=IMAGE_ROOT,
+                  labels=[(k, _docker_string(v).replace("$", "\\$")) for k, v in recipe.labels],
+                  environment=[(k, _docker_string(v)) for k, v in recipe.environment])
+    return Artifact.text(f"{plan.code}/Dockerfile", text)
+
+
+class UnsupportedFeature(Exception):
+    def __init__(self, message: str, help: str) -> None:
+        super().__init__(message)
+        self.help = help
+
+
+FORMATS = {"apptainer": apptainer_definition, "docker": dockerfile}
 
 
 def emit_container(plan: Plan) -> list[Artifact]:
-    return [apptainer_definition(plan), *script_artifacts(plan)]
+    """Every container format the plan's runtimes build from, and the scripts they copy."""
+    return [FORMATS[name](plan) for name in plan.recipe.formats] + script_artifacts(plan)

@@ -15,7 +15,7 @@ from .launchers import launch_words
 from .render import render
 from .runtimes import RUNTIMES, runtime_for
 from .schedulers import SCHEDULERS
-from .shell import Raw, Word, env_line, export_line
+from .shell import Raw, Word, export_line
 
 ENV_FILE_NOTE = ("Apptainer and Singularity read an env file with a shell interpreter: "
                  "values are single-quoted so that they stay literal")
@@ -31,8 +31,20 @@ class GenericBackend(Backend):
 
     def unsupported(self, target: TargetPlan):
         problems = super().unsupported(target)
+        if problems:
+            return problems
+        runtime = self.runtime(target)
         if target.launcher.kind == "srun" and target.scheduler.kind != "slurm":
             problems.append(self._problem(target, "srun needs Slurm", "use mpiexec or mpirun"))
+        modes = sorted({b.mode for b in target.binds} - set(runtime.bind_modes))
+        if modes:
+            problems.append(self._problem(
+                target, f"{runtime.name} cannot make `{modes[0]}` binds",
+                f"drop `:{modes[0]}` from the binds of this target's platform, MPI and target"))
+        if target.model == "host" and not runtime.can_build_on_host():
+            problems.append(self._problem(
+                target, f"{runtime.name} cannot rebuild an image on the host (host model)",
+                "use an MPICH-ABI host MPI with the bind model, or the hybrid model"))
         return problems
 
     def _problem(self, target, message, help):
@@ -45,7 +57,8 @@ class GenericBackend(Backend):
         return target.name
 
     def image_name(self, plan: Plan, target: TargetPlan) -> str:
-        return f"{plan.code}{runtime_for(target.runtime.kind, target.runtime.version).image_suffix}"
+        """The image file of host builds (Apptainer/Singularity)."""
+        return f"{plan.code}.sif"
 
     # -- pieces (hooks) ------------------------------------------------------------------------
     def runtime(self, target: TargetPlan):
@@ -55,7 +68,7 @@ class GenericBackend(Backend):
         return SCHEDULERS[target.scheduler.kind]()
 
     def bind_list(self, target: TargetPlan) -> str:
-        return ",".join(bind.spec() for bind in target.binds)
+        return self.runtime(target).bind_list(list(target.binds))
 
     def exports(self, target: TargetPlan) -> list[tuple[str, str]]:
         runtime = self.runtime(target)
@@ -91,7 +104,7 @@ class GenericBackend(Backend):
         runtime = self.runtime(target)
         argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
         return launch_words(target, hostfile) + runtime.exec_words(
-            Raw('"${image}"'), self.bind_list(target), env_file, argv)
+            Raw('"${image}"'), list(target.binds), env_file, argv)
 
     # -- artifacts -----------------------------------------------------------------------------
     def emit_target(self, plan: Plan, target: TargetPlan) -> list[Artifact]:
@@ -101,7 +114,7 @@ class GenericBackend(Backend):
             Artifact.text(f"{folder}/manifest.json",
                           json.dumps(self.manifest(plan, target), indent=2, sort_keys=False) + "\n"),
             Artifact.text(f"{folder}/binds.txt", self.bind_list(target) + "\n"),
-            Artifact.text(f"{folder}/env", "".join(env_line(n, v) + "\n" for n, v in target.environment)),
+            Artifact.text(f"{folder}/env", "".join(line + "\n" for line in self.env_file_lines(target))),
             Artifact.text(f"{folder}/env.sh", self.env_script(target)),
             self.batch_script(plan, target, folder),
         ]
@@ -109,12 +122,17 @@ class GenericBackend(Backend):
             out.append(self.host_build_script(plan, target, folder))
         return out
 
+    def env_file_lines(self, target: TargetPlan) -> list[str]:
+        runtime = self.runtime(target)
+        return [runtime.env_file_line(name, value) for name, value in target.environment]
+
     def env_script(self, target: TargetPlan) -> str:
         runtime = self.runtime(target)
         lines = ["# shellcheck shell=sh",
-                 "# Source this file to pass binds and environment to "
-                 f"{runtime.name} without --bind or --env-file.",
-                 export_line(runtime.bind_variable, self.bind_list(target))]
+                 f"# Source this file to pass the environment{' and binds' if runtime.bind_variable else ''} "
+                 f"to {runtime.name} without options."]
+        if runtime.bind_variable:
+            lines.append(export_line(runtime.bind_variable, self.bind_list(target)))
         lines += [export_line(name, value) for name, value in self.exports(target)]
         return "\n".join(lines) + "\n"
 
@@ -126,7 +144,9 @@ class GenericBackend(Backend):
         text = render(
             "batch.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
             directives=scheduler.directives(target), scheduler=scheduler, runtime=runtime,
-            script_path=path, image_name=self.image_name(plan, target),
+            script_path=path, image_default=runtime.image_default(plan.code),
+            image_check=runtime.image_check(), build_hint=runtime.build_hint(plan.code),
+            env_lines=self.env_file_lines(target),
             workdir=f"${{{scheduler.submit_dir}:-${{PWD}}}}",
             setup=scheduler.setup_lines(target), modules=list(target.modules),
             env_file=runtime.env_file(), exports=self.exports(target), hostfile=hostfile,
@@ -144,9 +164,9 @@ class GenericBackend(Backend):
         text = render(
             "build-on-host.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
             runtime=runtime, script_path=path, image_name=image_name, modules=list(target.modules),
-            env_file=runtime.env_file(), exports=self.exports(target),
+            env_file=runtime.env_file(), exports=self.exports(target), env_lines=self.env_file_lines(target),
             sandbox=runtime.sandbox_words(sandbox, Raw('"${image}"')),
-            build=runtime.exec_words(sandbox, self.bind_list(target), env_file,
+            build=runtime.exec_words(sandbox, list(target.binds), env_file,
                                      ["/bin/sh", target.build.script_path], writable=True),
             pack=runtime.pack_words(Raw(f'"${{work}}/{image_name}.new"'), sandbox),
         )

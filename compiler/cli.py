@@ -1,6 +1,7 @@
 """The command line: ``hpcspec compile``, ``hpcspec check``.
 
-Exit codes: 0 success; 1 errors in the specs (or, with ``--check``, output not up to date);
+Exit codes: 0 success; 1 errors in the specs (or, with ``--check``, output not up to date; or
+``probe`` found no usable MPI);
 2 usage errors (bad arguments, unknown ``--target``, an output directory that cannot be used);
 3 an internal error (a bug: please report it).
 """
@@ -38,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("--check", action="store_true",
                           help="write nothing; exit 1 with a diff if the output on disk is not up to date")
     commands.add_parser("check", parents=[common], help="validate only")
+    probe = commands.add_parser("probe", help="find a host MPI's libraries and print its platform-spec block")
+    probe.add_argument("--name", default="mpi", help="the MPI's name in the platform spec (default: mpi)")
+    probe.add_argument("--library", metavar="PATH", help="the MPI library (default: found with ldconfig -p)")
+    probe.add_argument("--image", metavar="DIR", help="an unpacked image: leave out libraries it already has")
+    probe.add_argument("--dest", metavar="DIR",
+                       help="container directory for the bound libraries (default: /opt/hpcspec/host/NAME)")
+    probe.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -59,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "probe":
+        return _probe(args)
     from .diagnostics import emit as show
     from .api import compile_files
     from .write import WriteError, changes, write
@@ -96,6 +106,26 @@ def _main(argv: list[str] | None) -> int:
             count = sum(1 for a in result.artifacts if a.path.startswith(planned.code + "/"))
             print(f"{planned.code}: {count} files for {len(planned.targets)} target"
                   f"{'s' if len(planned.targets) != 1 else ''} in {out / planned.code} ({state})")
+    return EXIT_OK
+
+
+def _probe(args) -> int:
+    import re
+
+    from .probe import ProbeError, probe, render_block, render_json
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", args.name):
+        print(f"hpcspec probe: error: `{args.name}` is not a valid name", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dest and not re.fullmatch(r"(/[A-Za-z0-9_.+@%=\-]+)+", args.dest):
+        print(f"hpcspec probe: error: --dest must be an absolute path, not `{args.dest}`", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = probe(args.name, args.library, args.image, args.dest)
+    except ProbeError as exc:
+        print(f"hpcspec probe: error: {exc}", file=sys.stderr)
+        return EXIT_SPEC
+    sys.stdout.write(render_json(result) if args.format == "json" else render_block(result))
     return EXIT_OK
 
 

@@ -9,14 +9,17 @@ from .ir import Plan
 
 def emit(plan: Plan) -> list:
     from hpcspec.backends.base import BackendError, registry
-    from hpcspec.backends.containers import emit_container
+    from hpcspec.backends.containers import UnsupportedFeature, emit_container
 
     try:
         backends = registry()
     except BackendError as exc:
         raise SpecError([Diagnostic("E0507", str(exc), help="fix or uninstall the plugin")]) from None
     problems: list[Diagnostic] = []
-    artifacts = list(emit_container(plan))
+    try:
+        artifacts = list(emit_container(plan))
+    except UnsupportedFeature as exc:
+        raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", help=exc.help)]) from None
     for target in plan.targets:
         cls = backends.get(target.backend)
         if cls is None:

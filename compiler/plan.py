@@ -113,7 +113,8 @@ def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
         in_container=info.model != "host",
         prefix=info.prefix,
         source_dir=source_dir,
-        subdir=build.directory,
+        subdir=posixpath.join(*parts) if (parts := [p for p in (checked.code.source.directory,
+                                                                  build.directory) if p]) else None,
         build_dir=f"{BUILD_ROOT}/{info.name}",
         options=tuple(build.options),
         cpu_flags=cpu,
@@ -205,8 +206,10 @@ def plan(checked: Checked) -> Plan:
     # bind destinations the runtime cannot create by itself (writable images, old Singularity)
     dirs: set[str] = set()
     files: set[str] = set()
+    formats = {"apptainer"}
     for info, target in zip(checked.targets, targets):
         runtime = runtime_for(info.platform.runtime.kind, info.platform.runtime.version)
+        formats.add(runtime.recipe)
         if runtime.needs_bind_destinations() or target.model == "host":
             for bind in target.binds:
                 (files if bind.file else dirs).add(bind.container)
@@ -242,6 +245,7 @@ def plan(checked: Checked) -> Plan:
         tests=tuple(code.test),
         source_dir=source_dir,
         script_dir=SCRIPT_DIR,
+        formats=tuple(sorted(formats)),
     )
     return Plan(checked.name, code.version, __version__, digest, recipe, targets)
 

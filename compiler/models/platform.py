@@ -15,7 +15,7 @@ from .types import (
 
 SchedulerKind = Literal["slurm", "pbs"]
 LauncherKind = Literal["srun", "mpirun", "mpiexec"]
-RuntimeKind = Literal["apptainer", "singularity"]
+RuntimeKind = Literal["apptainer", "singularity", "charliecloud"]
 AbiFamily = Literal["mpich", "openmpi", "mpt", "mpi-abi"]
 CompilerFamily = Literal["gcc", "clang", "aocc", "intel", "oneapi", "cce", "nvhpc"]
 

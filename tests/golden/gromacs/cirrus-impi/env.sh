@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Source this file to pass binds and environment to singularity without --bind or --env-file.
+# Source this file to pass the environment and binds to singularity without options.
 export SINGULARITY_BIND=/lustre/sw,/opt/hpe,/etc/libibverbs.d
 export SINGULARITYENV_HPCSPEC_TARGET=cirrus-impi
 export SINGULARITYENV_LD_LIBRARY_PATH=/lustre/sw/intel/compilers_and_libraries_2019.0.117/linux/mpi/intel64/lib:/lustre/sw/intel/compilers_and_libraries_2019.0.117/linux/mpi/intel64/lib/release:/lustre/sw/intel/compilers_and_libraries_2019.0.117/linux/mpi/intel64/libfabric/lib:/lib/x86_64-linux-gnu:/.singularity.d/libs

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Source this file to pass binds and environment to singularity without --bind or --env-file.
+# Source this file to pass the environment and binds to singularity without options.
 export SINGULARITY_BIND=/lustre/sw,/opt/hpe,/etc/libibverbs.d
 export SINGULARITYENV_HPCSPEC_TARGET=cirrus-mpt
 export SINGULARITYENV_LD_LIBRARY_PATH=/opt/hpe/hpc/mpt/mpt-2.22/lib:/lustre/sw/pmi2/lib:/lib/x86_64-linux-gnu:/.singularity.d/libs

@@ -1,6 +1,5 @@
 # shellcheck shell=sh
-# Source this file to pass binds and environment to apptainer without --bind or --env-file.
-export APPTAINER_BIND=/usr/lib/x86_64-linux-gnu/libmpich.so.12:/opt/hpcspec/host/mpi/libmpich.so.12:ro
-export APPTAINERENV_HPCSPEC_TARGET=localhost
-export APPTAINERENV_LD_LIBRARY_PATH=/opt/hpcspec/host/mpi:/.singularity.d/libs
-export APPTAINERENV_OMP_NUM_THREADS=1
+# Source this file to pass the environment to charliecloud without options.
+export HPCSPEC_TARGET=localhost
+export LD_LIBRARY_PATH=/opt/hpcspec/host/mpich
+export OMP_NUM_THREADS=1

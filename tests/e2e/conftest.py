@@ -1,0 +1,73 @@
+"""The end-to-end environment: a real Slurm cluster on loopback, Charliecloud, Debian's MPICH.
+
+Locally the tests skip with the reason when the machine cannot run them (not root, not
+Debian). With HPCSPEC_E2E=required (set by .ci/run) they fail instead: CI must run them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PROVISION = HERE / "provision.sh"
+CACHE = Path(os.environ.get("HPCSPEC_E2E_CACHE", "/var/cache/hpcspec-e2e"))
+
+
+@dataclass
+class Cluster:
+    directory: Path
+    env: dict[str, str]
+
+    def run(self, *argv: str, cwd: Path | None = None, timeout: int = 600, check: bool = True):
+        proc = subprocess.run(list(argv), cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def ch_image(self, *argv: str, cwd: Path | None = None, timeout: int = 900):
+        # Debian's ch-image runs on Debian's python3 (with python3-lark), not on a venv's
+        return self.run("/usr/bin/python3", "/usr/bin/ch-image", *argv, cwd=cwd, timeout=timeout)
+
+
+def _why_not() -> str | None:
+    if os.name != "posix" or not Path("/etc/debian_version").exists():
+        return "the end-to-end tests need Debian (apt packages: slurm-wlm, munge, mpich, charliecloud)"
+    if os.geteuid() != 0:
+        return "the end-to-end tests need root (to install packages and start munge and Slurm)"
+    if shutil.which("apt-get") is None and shutil.which("sbatch") is None:
+        return "no apt-get to install Slurm with"
+    return None
+
+
+def _unavailable(reason: str):
+    if os.environ.get("HPCSPEC_E2E") == "required":
+        pytest.fail(f"end-to-end tests required but they cannot run here: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory) -> Cluster:
+    reason = _why_not()
+    if reason:
+        _unavailable(reason)
+    directory = tmp_path_factory.mktemp("slurm")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "HPCSPEC_"))}
+    env.update(SLURM_CONF=str(directory / "slurm.conf"), CH_IMAGE_STORAGE=str(CACHE / "ch"),
+               USER=env.get("USER") or "root")
+    for step in (["install"], ["base-image", str(CACHE)]):
+        proc = subprocess.run([str(PROVISION), *step], env=env, capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            _unavailable(f"provision.sh {step[0]} failed: {proc.stderr.strip()[-2000:]}")
+    proc = subprocess.run([str(PROVISION), "start", str(directory)], env=env, capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode != 0:
+        subprocess.run([str(PROVISION), "stop", str(directory)], env=env, timeout=60)
+        _unavailable(f"provision.sh start failed: {proc.stderr.strip()[-2000:]}")
+    yield Cluster(directory, env)
+    subprocess.run([str(PROVISION), "stop", str(directory)], env=env, timeout=60)

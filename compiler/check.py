@@ -24,6 +24,9 @@ from .schema import SpanMap
 from .validate import Validated, validate_block, validate_partial
 
 
+MAX_TARGETS = 256  # per code spec: far beyond real use, small enough to stay fast
+
+
 @dataclass
 class TargetInfo:
     name: str
@@ -93,6 +96,11 @@ def check(program: Program, report: Report, only: list[str] | None = None) -> Ch
     base_build = validate_block(code.build, Build, report, ("build",)) if "build" not in failed else None
     image = _image_facts(code, spans, report) if "image" not in failed else None
     targets: list[TargetInfo] = []
+    if len(code.target) > MAX_TARGETS:
+        extra = [b for b in code_block.blocks() if b.kind == "target"][MAX_TARGETS]
+        report.error("E0108", f"{len(code.target)} targets; a code spec has at most {MAX_TARGETS}", extra.head_span,
+                     label="one target too many", help="split the code spec, or drop targets nobody runs")
+        return None
     names = sorted(code.target) if only is None else [n for n in sorted(code.target) if n in only]
     for name in names:
         info = _target(name, code, spans, program, cache, report)
@@ -136,6 +144,8 @@ def _target(name: str, code: Code, spans: SpanMap, program: Program, cache: _Cac
             report: Report) -> TargetInfo | None:
     target = code.target[name]
     path = ("target", name)
+    if None in (target.platform, target.mpi, target.compiler):
+        return None  # already reported
     platform_block = references.platform_block(target, path, spans, program, report)
     if platform_block is None:
         return None

@@ -186,6 +186,9 @@ class SpecError(Exception):
 # Rendering
 
 
+MAX_SHOWN = 100  # characters of a source line shown around a span
+
+
 def _printable(text: str) -> str:
     """Replace control characters one-for-one so that carets stay aligned and terminals safe."""
     return "".join(
@@ -220,6 +223,12 @@ def render_text(diagnostic: Diagnostic, colour: bool = False) -> str:
         text = _printable(raw)
         start = min(span.column - 1, len(text))
         end = span.end_column - 1 if span.end_line == span.line else len(text)
+        if len(text) > MAX_SHOWN:  # show a window of a very long line around the span
+            left = max(0, start - MAX_SHOWN // 4)
+            right = min(len(text), left + MAX_SHOWN)
+            text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+            shift = left - (1 if left else 0)
+            start, end = start - shift, min(end, right) - shift
         width = max(1, min(end, len(text)) - start)
         caret = " " * start + "^" * width
         label = f" {_printable(diagnostic.label)}" if diagnostic.label else ""

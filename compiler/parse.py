@@ -57,6 +57,10 @@ def _describe(expected: set[str]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1]
 
 
+def _control(char: str) -> bool:
+    return char < " " or "\x7f" <= char <= "\x9f" or char in "\u2028\u2029"
+
+
 def _char_span(source: SourceFile, offset: int) -> Span:
     return source.span(offset, offset + 1)
 
@@ -89,7 +93,7 @@ def _bad_character(source: SourceFile, offset: int) -> Diagnostic:
         end = source.text.find("\n", offset)
         end = len(source.text) if end < 0 else end
         rest = source.text[offset + 1:end]
-        bad = next((i for i, c in enumerate(rest) if c < " " or c == "\x7f"), None)
+        bad = next((i for i, c in enumerate(rest) if _control(c)), None)
         if bad is not None and '"' in rest[bad:]:
             where = offset + 1 + bad
             return Diagnostic("E0103", f"control character U+{ord(source.text[where]):04X} in a string",
@@ -98,7 +102,7 @@ def _bad_character(source: SourceFile, offset: int) -> Diagnostic:
         return Diagnostic("E0102", "unterminated string", source.span(offset, end),
                           label="this string is not closed on its line",
                           help='add the closing `"` (strings cannot span lines; escape a quote as \\")')
-    if char < " " or char == "\x7f":
+    if _control(char):
         label = f"control character U+{ord(char):04X}"
     else:
         label = f"`{char}` is not part of the language here"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .config import SearchPath
@@ -20,6 +21,15 @@ from .lower import load_source, lower
 from .merge import merge
 from .nodes import Assignment, Block, Import, SpecFile
 from .parse import parse
+
+@lru_cache(maxsize=256)
+def _lowered(path: Path, display: str, text: str) -> SpecFile:
+    """Parse and lower a file once per process and content (platform specs are shared by codes)."""
+    from .source import SourceFile
+
+    source = SourceFile(path, display, text)
+    return lower(source, parse(source))
+
 
 IMPORT_NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
 MAX_FILES = 256
@@ -76,8 +86,7 @@ class Loader:
         self.files[path] = None
         try:
             source = load_source(path, display)
-            spec = lower(source, parse(source))
-            spec = interpolate(spec, self.report)
+            spec = interpolate(_lowered(source.path, source.display, source.text), self.report)
         except SpecError as exc:
             self.report.extend(exc.diagnostics)
             return None

@@ -111,6 +111,7 @@ def _partial(data: dict, model, loc: Path, top, spans, report, root, failed: set
             if info.is_required():
                 _report({"type": "missing", "loc": loc + (key,), "msg": ""}, top, spans, report, root)
                 failed.add(label)
+                values[name] = None
             else:
                 values[name] = info.get_default(call_default_factory=True)
             continue
@@ -141,8 +142,8 @@ def _partial(data: dict, model, loc: Path, top, spans, report, root, failed: set
             values[name] = value
         else:
             failed.add(label)
-            if not info.is_required():
-                values[name] = info.get_default(call_default_factory=True)
+            # a failed field reads as its default, or None: the checks skip what they cannot use
+            values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
     return model.model_construct(**values)
 
 

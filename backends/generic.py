@@ -17,8 +17,10 @@ from .runtimes import RUNTIMES, runtime_for
 from .schedulers import SCHEDULERS
 from .shell import Raw, Word, export_line
 
-ENV_FILE_NOTE = ("Apptainer and Singularity read an env file with a shell interpreter: "
-                 "values are single-quoted so that they stay literal")
+ENV_FILE_NOTE = ("Apptainer and Singularity read an env file with a shell interpreter: values are "
+                 "single-quoted so that they stay literal; they evaluate each value once more in the "
+                 "container, so for Apptainer >= 1.1 the env file escapes \\, $ and ` in the values "
+                 "(the values listed here are the ones the container sees)")
 LD_NOTE = ("Singularity 3.6+ and Apptainer replace the container's LD_LIBRARY_PATH with the one given "
            "here rather than appending to it: the list ends with the runtime's own library directory")
 
@@ -72,7 +74,7 @@ class GenericBackend(Backend):
 
     def exports(self, target: TargetPlan) -> list[tuple[str, str]]:
         runtime = self.runtime(target)
-        return [(runtime.export_name(name), value) for name, value in target.environment]
+        return [(runtime.export_name(name), runtime.container_value(value)) for name, value in target.environment]
 
     def manifest(self, plan: Plan, target: TargetPlan) -> dict:
         runtime = self.runtime(target)

@@ -4,7 +4,10 @@ A runtime is mostly data (capability flags by version); the few hooks build comm
 
 Apptainer and Singularity [Apptainer user docs]: Singularity < 3.6 takes environment only as
 ``SINGULARITYENV_NAME``; 3.6+ and Apptainer take ``--env-file``, read by a shell interpreter
-(values single-quoted to stay literal); since 3.6 an ``*ENV_LD_LIBRARY_PATH`` replaces the
+(values single-quoted to stay literal); each value is then evaluated a second time inside
+the container as ``export NAME="value"``: Apptainer >= 1.1 escapes only ``"`` there, so hpcspec
+escapes ``\\ $ ` `` for it; Singularity 3.6+ and Apptainer 1.0 escape with Go's %q, which
+leaves no way to pass ``$`` or a backquote literally (a check rejects them); since 3.6 an ``*ENV_LD_LIBRARY_PATH`` replaces the
 container's value, so the runtime's ``/.singularity.d/libs`` is appended by hand; with
 Singularity 3.7+ (and in writable sandboxes) bind destinations must exist in the image.
 
@@ -21,7 +24,7 @@ from __future__ import annotations
 from hpcspec.models.binds import Bind
 from hpcspec.models.types import version_at_least
 
-from .shell import Raw, Word, env_line, quote
+from .shell import Raw, Word, double_quoted_literal, env_line, quote
 
 # the user's extra build flags (an array in the host build script), safe under `set -u`
 BUILD_FLAGS = Raw('${build_flags[@]+"${build_flags[@]}"}')
@@ -66,8 +69,13 @@ class Runtime:
         return f"build it from {code}.def"
 
     # -- environment ---------------------------------------------------------------------------
+    def container_value(self, value: str) -> str:
+        """The text to hand the runtime so that the container sees `value` (hook: runtimes that
+        evaluate environment values once more inside the container escape them here)."""
+        return value
+
     def env_file_line(self, name: str, value: str) -> str:
-        return env_line(name, value)
+        return env_line(name, self.container_value(value))
 
     def export_name(self, name: str) -> str:
         return f"{self.env_prefix}{name}"
@@ -101,6 +109,11 @@ class Apptainer(Runtime):
     env_prefix = "APPTAINERENV_"
     bind_variable = "APPTAINER_BIND"
     libs_dir = "/.singularity.d/libs"
+
+    def container_value(self, value: str) -> str:
+        if version_at_least(self.version, "1.1"):
+            return double_quoted_literal(value)  # Apptainer escapes only the quotes
+        return value  # Apptainer 1.0 quotes with %q: `$` and backquotes are rejected by a check
 
 
 class Singularity(Runtime):

@@ -55,6 +55,12 @@ def env_line(name: str, value: str) -> str:
     return f"{name}={shlex.quote(value)}" if value else f"{name}=''"
 
 
+def double_quoted_literal(value: str) -> str:
+    """`value` escaped so that a shell reading it inside double quotes gives it back unchanged
+    (the quotes themselves are escaped by whoever adds them)."""
+    return value.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+
+
 def export_line(name: str, value: str) -> str:
     return f"export {name}={shlex.quote(value) if value else chr(39) * 2}"
 

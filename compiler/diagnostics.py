@@ -83,6 +83,7 @@ CODES: dict[str, str] = {
     "E0703": "invalid environment variable name",
     "E0704": "conflicting bind destinations",
     "E0705": "reserved environment variable",
+    "E0706": "environment value the runtime would evaluate",
     # E08xx: output
     "E0801": "two targets install into the same prefix",
     "E0802": "output path conflict",

@@ -26,19 +26,31 @@ cmd=$(basename "$1"); shift
 [ -x "/stubs/$cmd" ] && exec "/stubs/$cmd" "$@"
 exit 0
 """
-_APPTAINER = r"""#!/bin/sh
-# reads --env-file the way Apptainer and Singularity do: with a shell interpreter
+_RUNTIME = r"""#!/bin/sh
+# reads --env-file the way Apptainer and Singularity do: with a shell interpreter, then evaluates
+# each value a second time inside the container, as `export NAME="value"`, with only " escaped
+# (Apptainer >= 1.1) or with \ and " escaped (Go's %q: Singularity 3.6+, Apptainer 1.0)
+load_env_file() {
+  ( set -a; . "$1"; set +a
+    for name in $(sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' "$1"); do
+      eval "value=\${${name}-}"
+      escaped=$(printf '%s' "${value}" | sed 'ESCAPES')
+      eval "export ${name}=\"${escaped}\""
+    done ) || true
+}
 while [ $# -gt 0 ]; do
   case "$1" in
-    --env-file) sh -c 'set -a; . "$1"' sh "$2" || true; shift 2 ;;
+    --env-file) load_env_file "$2"; shift 2 ;;
     *) shift ;;
   esac
 done
 exit 0
 """
+_APPTAINER = _RUNTIME.replace("ESCAPES", r's/"/\\"/g')
+_SINGULARITY = _RUNTIME.replace("ESCAPES", r's/\\/\\\\/g; s/"/\\"/g')
 _SCONTROL = "#!/bin/sh\necho node1\n"
 STUBS = {
-    "srun": _SRUN, "apptainer": _APPTAINER, "singularity": _APPTAINER, "scontrol": _SCONTROL,
+    "srun": _SRUN, "apptainer": _APPTAINER, "singularity": _SINGULARITY, "scontrol": _SCONTROL,
     **{name: _RECORD for name in ("mpirun", "mpiexec", "ch-run", "module", "sbatch", "qsub", "apt-get", "dnf",
                                   "yum", "zypper", "apk", "curl", "git", "cmake", "make", "tar", "sha256sum",
                                   "ch-image")},

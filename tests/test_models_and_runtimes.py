@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from hpcspec.api import compile_files
 
@@ -68,6 +71,41 @@ def test_apptainer_env_file_and_exports(tmp_path):
     env_sh = out["demo/t/env.sh"]
     assert "export APPTAINER_BIND=/opt/cray" in env_sh and "export APPTAINERENV_HPCSPEC_TARGET=t" in env_sh
     assert "mkdir -p /opt/cray" not in out["demo/demo.def"]
+
+
+HOSTILE_VALUE = "a\\b $HOME `id` \"q\" 'single'"
+
+# Apptainer reads the env file with a shell, then runs `export NAME="<value, only " escaped>"` in
+# the container; this runs the same two evaluations and prints what the container would see.
+TWO_EVALUATIONS = r"""
+set -a; . "$1"; set +a
+escaped=$(printf '%s' "${DEMO_VALUE}" | sed 's/"/\\"/g')
+eval "export DEMO_VALUE=\"${escaped}\""
+printf '%s' "${DEMO_VALUE}"
+"""
+
+
+def test_apptainer_evaluates_env_values_twice_and_gets_them_back_literally(tmp_path):
+    spec_value = HOSTILE_VALUE.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$")
+    out = _compile(tmp_path, runtime='runtime apptainer { version = "1.3.4" }',
+                   extra=f'env {{ DEMO_VALUE = "{spec_value}" }}')
+    env_file = tmp_path / "env"
+    env_file.write_text(out["demo/t/env"])
+    seen = subprocess.run(["sh", "-c", TWO_EVALUATIONS, "sh", str(env_file)], capture_output=True, text=True,
+                          check=True, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"}).stdout
+    assert seen == HOSTILE_VALUE
+    manifest = json.loads(out["demo/t/manifest.json"])
+    assert {"name": "DEMO_VALUE", "value": HOSTILE_VALUE} in manifest["environment"]
+
+
+@pytest.mark.parametrize("runtime", ['runtime singularity { version = "3.7.4" }',
+                                     'runtime apptainer { version = "1.0.3" }'])
+def test_runtimes_that_cannot_pass_a_dollar_literally_reject_it(tmp_path, runtime):
+    (tmp_path / "testsite.hpcspec").write_text(SITE.replace('runtime singularity { version = "3.7.4" }', runtime))
+    (tmp_path / "demo.hpcspec").write_text(minimal_code(extra='env { DEMO_VALUE = "x`id`" }\n    job { walltime = 1h }'))
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert [d.code for d in result.diagnostics] == ["E0706"]
+    assert result.diagnostics[0].span.line > 0
 
 
 def test_open_mpi_host_needs_a_way_out(tmp_path):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Report
 from ..models.binds import Bind
 from ..models.code import Code
+from ..models.platform import Runtime
+from ..models.types import version_at_least
 from ..schema import SpanMap
 
 if TYPE_CHECKING:
@@ -22,9 +26,23 @@ RESERVED = {
 RESERVED_PREFIXES = ("APPTAINER_", "APPTAINERENV_", "SINGULARITY_", "SINGULARITYENV_", "SLURM_", "PBS_")
 
 
-def _env_checks(env: dict[str, str], path, spans: SpanMap, report: Report) -> None:
+def _evaluates_unescapably(runtime: Runtime) -> bool:
+    """Singularity 3.6+ and Apptainer 1.0 evaluate every passed value once more inside the
+    container, quoted with Go's %q: a `$` or a backquote there cannot be made literal."""
+    return ((runtime.kind == "singularity" and version_at_least(runtime.version, "3.6"))
+            or (runtime.kind == "apptainer" and not version_at_least(runtime.version, "1.1")))
+
+
+def _env_checks(env: dict[str, str], path, spans: SpanMap, report: Report,
+                runtime: Runtime | None = None) -> None:
     for name in sorted(env):
         span = spans.keys.get(path + (name,)) or spans.values.get(path + (name,))
+        if runtime is not None and _evaluates_unescapably(runtime) and re.search(r"[$`]", env[name]):
+            report.error("E0706", f"{runtime.kind} {runtime.version} would evaluate `$` and backquotes "
+                         f"in the value of `{name}` inside the container", spans.values.get(path + (name,)) or span,
+                         label="cannot be passed literally",
+                         help="remove `$` and backquotes from the value (hpcspec resolves `${name}` itself), "
+                              "or use Apptainer 1.1 or newer, where hpcspec escapes them")
         if name in RESERVED:
             report.error("E0705", f"`{name}` is set by hpcspec", span, label="reserved",
                          help=RESERVED[name])
@@ -37,10 +55,11 @@ def _env_checks(env: dict[str, str], path, spans: SpanMap, report: Report) -> No
 def check(info: "TargetInfo", code: Code, spans: SpanMap, report: Report) -> None:
     platform, mpi, target = info.platform, info.mpi, info.spec
     path = ("target", info.name)
-    _env_checks(code.env, ("env",), spans, report)
-    _env_checks(target.env, path + ("env",), spans, report)
-    _env_checks(platform.env, ("env",), info.platform_spans, report)
-    _env_checks(mpi.env, ("mpi", info.mpi_name, "env"), info.platform_spans, report)
+    runtime = platform.runtime
+    _env_checks(code.env, ("env",), spans, report)  # %environment of the image: not passed by the runtime
+    _env_checks(target.env, path + ("env",), spans, report, runtime)
+    _env_checks(platform.env, ("env",), info.platform_spans, report, runtime)
+    _env_checks(mpi.env, ("mpi", info.mpi_name, "env"), info.platform_spans, report, runtime)
     binds: list[Bind] = []
     groups = [
         (platform.binds, ("binds",), info.platform_spans), (platform.bind_files, ("bind_files",), info.platform_spans),

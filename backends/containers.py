@@ -37,11 +37,12 @@ def dockerfile(plan: Plan) -> Artifact:
     recipe = plan.recipe
     if recipe.bootstrap != "docker":
         raise UnsupportedFeature(f"a Dockerfile cannot start from a `{recipe.bootstrap}` image",
-                                 'use bootstrap = "docker" for codes with Charliecloud targets')
+                                 'use bootstrap = "docker" for codes with Charliecloud targets',
+                                 ("image", "bootstrap"))
     for name, value in recipe.environment:
         if "$" in value:
             raise UnsupportedFeature(f"`{name}` holds a `$`, which Docker and ch-image read differently "
-                                     "in ENV", "drop the `$` from the value of this variable")
+                                     "in ENV", "drop the `$` from the value of this variable", ("env", name))
     text = render("Dockerfile.j2", plan=plan, recipe=recipe, steps=steps(recipe), scripts_dir=SCRIPTS,
                   image_root=IMAGE_ROOT,
                   labels=[(k, _docker_string(v).replace("$", "\\$")) for k, v in recipe.labels],
@@ -50,9 +51,13 @@ def dockerfile(plan: Plan) -> Artifact:
 
 
 class UnsupportedFeature(Exception):
-    def __init__(self, message: str, help: str) -> None:
+    """A recipe that a container format cannot express; `where` is the path of the value in the
+    code spec that asks for it."""
+
+    def __init__(self, message: str, help: str, where: tuple = ()) -> None:
         super().__init__(message)
         self.help = help
+        self.where = where
 
 
 FORMATS = {"apptainer": apptainer_definition, "docker": dockerfile}

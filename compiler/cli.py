@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -49,7 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: no temporary files are left behind
+
+
 def main(argv: list[str] | None = None) -> int:
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -63,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hpcspec: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in hpcspec; please report it with the spec that caused it.", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -78,7 +89,8 @@ def _main(argv: list[str] | None) -> int:
             print(f"hpcspec: error: no such file: {name}", file=sys.stderr)
             return EXIT_USAGE
     building = args.command == "compile"
-    result = compile_files(args.files, targets=getattr(args, "target", None), emit_artifacts=building)
+    # `check` emits too (in memory): what a backend cannot express is an error there as well
+    result = compile_files(args.files, targets=getattr(args, "target", None))
     show(result.diagnostics, args.format)
     if not result.ok:
         return EXIT_USAGE if any(d.code == "E0407" for d in result.diagnostics) else EXIT_SPEC

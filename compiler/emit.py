@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .diagnostics import Diagnostic, SpecError
 from .didyoumean import did_you_mean
 from .ir import Plan
+
+
+def _span(plan: Plan, where: tuple):
+    """The span of the value at `where` in the code spec, else of the nearest block around it."""
+    if plan.spans is None:
+        return None
+    return plan.spans.values.get(where) or plan.spans.block_head(where)
 
 
 def emit(plan: Plan) -> list:
@@ -19,18 +28,20 @@ def emit(plan: Plan) -> list:
     try:
         artifacts = list(emit_container(plan))
     except UnsupportedFeature as exc:
-        raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", help=exc.help)]) from None
+        raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", _span(plan, exc.where),
+                                    help=exc.help)]) from None
     for target in plan.targets:
         cls = backends.get(target.backend)
         if cls is None:
             problems.append(Diagnostic("E0507", f"no backend named `{target.backend}` (platform `{target.platform}`)",
+                                       _span(plan, ("target", target.name)),
                                        help=did_you_mean(target.backend, backends)
                                        or f"installed backends: {', '.join(sorted(backends))}"))
             continue
         backend = cls()
         found = backend.unsupported(target)
         if found:
-            problems += found
+            problems += [replace(d, span=d.span or _span(plan, ("target", target.name))) for d in found]
             continue
         artifacts += backend.emit_target(plan, target)
     if problems:
@@ -39,5 +50,5 @@ def emit(plan: Plan) -> list:
     duplicates = sorted({p for p in paths if paths.count(p) > 1})
     if duplicates:
         raise SpecError([Diagnostic("E0802", f"two artifacts would be written to `{duplicates[0]}`",
-                                    help="give the targets distinct names")])
+                                    _span(plan, ()), help="give the targets distinct names")])
     return sorted(artifacts, key=lambda a: a.path)

@@ -6,7 +6,8 @@ backends still quote each value for the context it lands in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .models.binds import Bind
 from .nodes import Duration, Size
@@ -153,3 +154,5 @@ class Plan:
     inputs_sha256: str
     recipe: Recipe
     targets: tuple[TargetPlan, ...]
+    # where the code spec's values came from: emit-stage problems point there (not compared)
+    spans: Any = field(default=None, compare=False, repr=False)

@@ -247,7 +247,7 @@ def plan(checked: Checked) -> Plan:
         script_dir=SCRIPT_DIR,
         formats=tuple(sorted(formats)),
     )
-    return Plan(checked.name, code.version, __version__, digest, recipe, targets)
+    return Plan(checked.name, code.version, __version__, digest, recipe, targets, checked.spans)
 
 
 def _help(checked: Checked, targets) -> tuple[str, ...]:

@@ -244,7 +244,8 @@ def resolve(path: Path, display: str, search: SearchPath, report: Report,
                      or "a file holds `code NAME { ... }` or `platform NAME { ... }` blocks")
     platform_only = not codes and any(b.kind == "platform" for b in spec.blocks)
     if want_code and len(codes) != 1 and not platform_only:
-        span = codes[1].head_span if len(codes) > 1 else (spec.blocks[0].head_span if spec.blocks else None)
+        span = codes[1].head_span if len(codes) > 1 else (
+            spec.blocks[0].head_span if spec.blocks else spec.source.span(0, 0))
         report.error("E0304", "a code spec defines exactly one `code` block" +
                      (f", found {len(codes)}" if codes else ""), span,
                      help="write `code NAME { ... }`; keep one code per file")

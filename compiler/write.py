@@ -9,10 +9,12 @@ never replaced. ``--check`` compares instead of writing.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import posixpath
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +127,17 @@ def _fsync_tree(directory: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold SIGINT and SIGTERM until the block ends (they are delivered right after it)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def write(out_dir: Path, artifacts) -> list[str]:
     """Write every code's artifacts; return the code directories that changed."""
     groups = group(artifacts)
@@ -153,16 +166,17 @@ def write(out_dir: Path, artifacts) -> list[str]:
                     handle.write(content)
                 os.chmod(path, mode)
             _fsync_tree(new)
-            old = None
-            if target.exists():
-                old = out_dir / f"{OLD_PREFIX}{code}.{staging.name[len(STAGING_PREFIX):]}"
-                os.replace(target, old)
-            try:
-                os.replace(new, target)
-            except BaseException:
-                if old is not None:
-                    os.replace(old, target)
-                raise
+            with _signals_deferred():  # the two renames are never separated by Ctrl-C or SIGTERM
+                old = None
+                if target.exists():
+                    old = out_dir / f"{OLD_PREFIX}{code}.{staging.name[len(STAGING_PREFIX):]}"
+                    os.replace(target, old)
+                try:
+                    os.replace(new, target)
+                except BaseException:
+                    if old is not None:
+                        os.replace(old, target)
+                    raise
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         finally:

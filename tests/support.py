@@ -54,3 +54,11 @@ code demo {{
 
 def minimal_code(site: str = "testsite", target: str = "t", mpi: str = "cray-mpich", extra: str = "") -> str:
     return MINIMAL_CODE.format(site=site, target=target, mpi=mpi, extra=extra)
+
+
+def many_targets(count: int, version: str = "1.0", site: str = "testsite") -> str:
+    """A code spec with `count` targets on the test site (for limits and interruption tests)."""
+    head, _, _ = minimal_code(site=site).partition("  target t {")
+    targets = "".join(f'  target t{i} {{ platform = "{site}" mpi = "cray-mpich" compiler = "gnu" prefix = "/opt/t{i}" '
+                      f"job {{ walltime = 1h }} }}\n" for i in range(count))
+    return head.replace('version = "1.0"', f'version = "{version}"') + targets + "}\n"

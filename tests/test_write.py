@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from hpcspec.backends.base import Artifact
 from hpcspec import write as writer
+
+from support import SITE, many_targets, run_cli
 
 
 def _set(version: str, extra: bool = False) -> list[Artifact]:
@@ -39,8 +45,16 @@ def test_unchanged_output_is_not_rewritten(tmp_path):
     assert os.stat(tmp_path / "demo/demo.def").st_mtime_ns == before
 
 
+FAULTS = {
+    "disk-full": lambda: OSError(28, "No space left on device"),
+    "ctrl-c": KeyboardInterrupt,
+    "bug": lambda: RuntimeError("a fault in the middle of writing"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
 @pytest.mark.parametrize("fail_at", ["write", "swap"])
-def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at):
+def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at, fault):
     writer.write(tmp_path, _set("1"))
     old = _tree(tmp_path)
     if fail_at == "write":
@@ -50,7 +64,7 @@ def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at):
         def failing_chmod(path, mode, *args, **kwargs):
             calls.append(path)
             if len(calls) == 2:
-                raise OSError(28, "No space left on device")
+                raise FAULTS[fault]()
             return real_chmod(path, mode, *args, **kwargs)
 
         monkeypatch.setattr(writer.os, "chmod", failing_chmod)
@@ -59,11 +73,11 @@ def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at):
 
         def failing_replace(src, dst):
             if ".hpcspec-staging-" in str(src):
-                raise OSError(28, "No space left on device")
+                raise FAULTS[fault]()
             return real_replace(src, dst)
 
         monkeypatch.setattr(writer.os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises((OSError, KeyboardInterrupt, RuntimeError)):
         writer.write(tmp_path, _set("2"))
     monkeypatch.undo()
     assert _tree(tmp_path) == old
@@ -95,3 +109,31 @@ def test_check_reports_changes_without_writing(tmp_path):
     assert writer.changes(tmp_path, _set("1")) == []
     os.chmod(tmp_path / "demo/t/job.slurm", 0o644)
     assert [c.kind for c in writer.changes(tmp_path, _set("1"))] == ["mode"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_any_moment_leaves_old_or_new_and_no_temporary_files(tmp_path, signum):
+    """Interrupt real compiles of 200 targets at spread-out moments: after each, the output holds
+    the complete old set or the complete new set, and nothing else."""
+    code = tmp_path / "demo.hpcspec"
+    (tmp_path / "testsite.hpcspec").write_text(SITE)
+    out = tmp_path / "out"
+    trees = []
+    for version in ("1.0", "2.0"):
+        code.write_text(many_targets(200, version))
+        assert run_cli("compile", str(code), "-o", str(out), cwd=tmp_path).returncode == 0
+        trees.append(_tree(out))
+    outcomes = set()
+    for attempt, delay in enumerate([0.05 * i for i in range(2, 46, 8)]):
+        code.write_text(many_targets(200, ("1.0", "2.0")[attempt % 2]))
+        proc = subprocess.Popen([sys.executable, "-m", "hpcspec", "compile", str(code), "-o", str(out)],
+                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=120)
+        assert "Traceback" not in stderr
+        outcomes.add(proc.returncode)
+        leftovers = [p.name for p in out.iterdir() if p.name.startswith(".hpcspec-")]
+        assert not leftovers, f"after a signal at {delay:.2f}s: {leftovers}"
+        assert _tree(out) in trees, f"after a signal at {delay:.2f}s the output is a mix"
+    assert 130 in outcomes, "no attempt was interrupted: the test proves nothing"

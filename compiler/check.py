@@ -89,6 +89,12 @@ def check(program: Program, report: Report, only: list[str] | None = None) -> Ch
         cache.get(program.platforms[name], Platform, ())
     if code_block is None:  # a platform spec on its own: validated above, nothing to plan
         return None
+    declared = [b for b in code_block.blocks() if b.kind == "target"]
+    if len(declared) > MAX_TARGETS:  # before validating thousands of them
+        report.error("E0108", f"{len(declared)} targets; a code spec has at most {MAX_TARGETS}",
+                     declared[MAX_TARGETS].head_span, label="one target too many",
+                     help="split the code spec, or drop targets nobody runs")
+        return None
     validated = validate_partial(code_block, Code, report, (), deep=("target",))
     code: Code = validated.model
     spans = validated.spans
@@ -96,11 +102,6 @@ def check(program: Program, report: Report, only: list[str] | None = None) -> Ch
     base_build = validate_block(code.build, Build, report, ("build",)) if "build" not in failed else None
     image = _image_facts(code, spans, report) if "image" not in failed else None
     targets: list[TargetInfo] = []
-    if len(code.target) > MAX_TARGETS:
-        extra = [b for b in code_block.blocks() if b.kind == "target"][MAX_TARGETS]
-        report.error("E0108", f"{len(code.target)} targets; a code spec has at most {MAX_TARGETS}", extra.head_span,
-                     label="one target too many", help="split the code spec, or drop targets nobody runs")
-        return None
     names = sorted(code.target) if only is None else [n for n in sorted(code.target) if n in only]
     for name in names:
         info = _target(name, code, spans, program, cache, report)

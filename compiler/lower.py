@@ -6,6 +6,7 @@ Numbers become integers, durations or sizes; strings are unescaped and split int
 
 from __future__ import annotations
 
+import os
 import re
 
 from .diagnostics import Report, SpecError
@@ -224,11 +225,18 @@ def load_source(path, display: str) -> SourceFile:
 
     from .diagnostics import Diagnostic
 
+    from .parse import MAX_FILE_BYTES, too_large
+
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # never more: a huge file is refused unread
+            size = os.fstat(file.fileno()).st_size
     except OSError as exc:
         raise SpecError([Diagnostic("E0107", f"cannot read `{display}`: {exc.strerror or exc}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        head = data[:4096].decode("utf-8", "replace")  # enough to show the first line
+        raise SpecError([too_large(SourceFile(path, display, head), max(size, len(data)))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -56,6 +56,7 @@ class Loader:
         self.stack: list[tuple[Path, Import | None]] = []
         self.platforms: dict[str, Block] = {}
         self.platform_files: dict[str, SpecFile] = {}
+        self.too_many = False  # MAX_FILES reached: reported once, nothing more is read
 
     def display(self, path: Path) -> str:
         """Files of the project relative to its root; shipped specs as <hpcspec>/platforms/..."""
@@ -80,8 +81,12 @@ class Loader:
         if path in self.files:
             return self.files[path]
         if len(self.files) >= MAX_FILES:
-            self.report.error("E0108", f"more than {MAX_FILES} spec files imported",
-                              via.span if via else None)
+            if not self.too_many:
+                self.too_many = True
+                self.report.error("E0108", f"more than {MAX_FILES} spec files imported",
+                                  via.span if via else None, label="one file too many",
+                                  help="a chain or web of imports this large is a mistake; "
+                                       "import the platforms a code needs directly")
             return None
         self.files[path] = None
         try:
@@ -234,7 +239,7 @@ def resolve(path: Path, display: str, search: SearchPath, report: Report,
     """Load ``path`` and its imports; None (with errors reported) if it cannot be used."""
     loader = Loader(search, report)
     spec = loader.load(path, display)
-    if spec is None:
+    if spec is None or loader.too_many:  # with files left unread, every later error would be noise
         return None
     codes = [b for b in spec.blocks if b.kind == "code"]
     others = [b for b in spec.blocks if b.kind not in ("code", "platform")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 
@@ -14,9 +16,12 @@ class SourceFile:
     display: str  # the name shown in diagnostics and provenance
     text: str
     lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    starts: tuple[int, ...] = field(init=False, repr=False, compare=False)  # offset of each line
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lines", tuple(self.text.split("\n")))
+        lines = tuple(self.text.split("\n"))
+        object.__setattr__(self, "lines", lines)
+        object.__setattr__(self, "starts", (0, *accumulate(len(line) + 1 for line in lines[:-1])))
 
     def line(self, number: int) -> str:
         """The text of 1-based line ``number`` (empty past the end)."""
@@ -27,9 +32,8 @@ class SourceFile:
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
         offset = max(0, min(offset, len(self.text)))
-        line = self.text.count("\n", 0, offset) + 1
-        start = self.text.rfind("\n", 0, offset) + 1
-        return line, offset - start + 1
+        line = bisect_right(self.starts, offset)  # O(log n): a spec has many spans
+        return line, offset - self.starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
         line, col = self.position(start)

@@ -69,3 +69,18 @@ def test_shipped_platforms_are_found_without_a_project(tmp_path, monkeypatch):
     spec.write_text(CODE)
     result = compile_files([str(spec)], environ={})
     assert result.ok, result.diagnostics
+
+
+def test_a_name_cannot_reach_outside_the_search_path(tmp_path):
+    """Only a name matching [A-Za-z0-9_-] is looked up on the search path; a `/` or a `.hpcspec`
+    suffix makes an explicit path that the user wrote, relative to the importing file."""
+    spec = _project(tmp_path, None, "specs/platforms")
+    (tmp_path / "project" / "specs" / "secret.hpcspec").write_text(SITE.replace("platform testsite", "platform secret"))
+    original = spec.read_text()
+    for name in ["..", ".", "../secret", "..\\\\secret", ".hidden", "mysite ", "secret\\u0000", "~"]:
+        spec.write_text(original.replace('import "mysite"', f'import "{name}"', 1))
+        result = compile_files([spec])
+        errors = [d for d in result.diagnostics if d.severity == "error"]
+        assert errors, name
+        assert errors[0].code in ("E0301", "E0105"), (name, errors[0].code, errors[0].message)
+        assert all("secret.hpcspec" not in (d.span.file if d.span else "") for d in result.diagnostics), name

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("files", nargs="+", metavar="FILE", help="code specs (.hpcspec)")
     common.add_argument("--format", choices=("text", "json"), default="text",
                         help="how diagnostics are printed (json: a list on stderr)")
+    common.add_argument("--no-cache", action="store_true",
+                        help="do the whole run even if nothing changed since the last one (see README)")
     compile_ = commands.add_parser("compile", parents=[common], help="validate and write the artifacts")
     compile_.add_argument("-o", "--output", default="build", metavar="DIR", help="output directory (default: build)")
     compile_.add_argument("--target", action="append", metavar="NAME", help="only this target (repeatable)")
@@ -80,45 +82,81 @@ def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "probe":
         return _probe(args)
-    from .diagnostics import emit as show
-    from .api import compile_files
-    from .write import WriteError, changes, write
-
     for name in args.files:
         if not Path(name).is_file():
             print(f"hpcspec: error: no such file: {name}", file=sys.stderr)
             return EXIT_USAGE
     building = args.command == "compile"
-    # `check` emits too (in memory): what a backend cannot express is an error there as well
-    result = compile_files(args.files, targets=getattr(args, "target", None))
-    show(result.diagnostics, args.format)
+    # what the run depends on; --check and --format only change what is said about it
+    command = [args.command, *args.files, *(["-o", args.output, *(args.target or [])] if building else [])]
+    from . import stamp
+
+    if not args.no_cache:
+        done = stamp.load(command, args.files)
+        if done is not None:  # nothing changed since the last clean run: say what it said
+            _say(done["messages"], args, written=())
+            return EXIT_OK
+    return _run(args, command, building)
+
+
+def _run(args, command: list[str], building: bool) -> int:
+    from . import inputs, stamp
+    from .api import compile_files
+    from .diagnostics import render_all, render_json
+    from .write import WriteError, changes, write
+
+    with inputs.recording() as read:
+        # `check` emits too (in memory): what a backend cannot express is an error there as well
+        result = compile_files(args.files, targets=getattr(args, "target", None))
+    shown = result.diagnostics
+    messages = {"json": render_json(shown), "text": render_all(shown) if shown else "",
+                "colour": render_all(shown, colour=True) if shown else "", "codes": [
+                    [p.code, sum(1 for a in result.artifacts if a.path.startswith(p.code + "/")), len(p.targets)]
+                    for p in result.plans]}
     if not result.ok:
+        _say(messages, args, written=(), summary=False)
         return EXIT_USAGE if any(d.code == "E0407" for d in result.diagnostics) else EXIT_SPEC
-    if not building:
-        if args.format == "text":
-            print(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK", file=sys.stderr)
-        return EXIT_OK
-    out = Path(args.output)
+    out = Path(args.output) if building else None
+    written: list[str] = []
     try:
-        if args.check:
+        if building and args.check:
             found = changes(out, result.artifacts)
             if found:
+                _say(messages, args, written=(), summary=False)
                 sys.stdout.write("".join(change.diff for change in found))
                 print(f"hpcspec: {len(found)} file{'s' if len(found) != 1 else ''} in {out} "
                       "not up to date; run `hpcspec compile` without --check", file=sys.stderr)
                 return EXIT_SPEC
-            return EXIT_OK
-        written = write(out, result.artifacts)
+        elif building:
+            written = write(out, result.artifacts)
     except (WriteError, OSError) as exc:
+        _say(messages, args, written=(), summary=False)
         print(f"hpcspec: error: cannot write to {out}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "text":
-        for planned in result.plans:
-            state = "written" if planned.code in written else "unchanged"
-            count = sum(1 for a in result.artifacts if a.path.startswith(planned.code + "/"))
-            print(f"{planned.code}: {count} files for {len(planned.targets)} target"
-                  f"{'s' if len(planned.targets) != 1 else ''} in {out / planned.code} ({state})")
+    _say(messages, args, written)
+    if not args.no_cache:
+        stamp.save(command, args.files, read, [out / p.code for p in result.plans] if building else [], messages)
     return EXIT_OK
+
+
+def _say(messages: dict, args, written, summary: bool = True) -> None:
+    """Diagnostics, then (text format) what was done: the same words for a full run and for a
+    run that found nothing changed."""
+    if args.format == "json":
+        sys.stderr.write(messages["json"])
+    elif messages["text"]:
+        from .diagnostics import use_colour
+
+        sys.stderr.write(messages["colour" if use_colour(sys.stderr) else "text"])
+    if not summary or args.format != "text" or getattr(args, "check", False):
+        return
+    if args.command == "check":
+        print(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK", file=sys.stderr)
+        return
+    out = Path(args.output)
+    for code, count, targets in messages["codes"]:
+        state = "written" if code in written else "unchanged"
+        print(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {out / code} ({state})")
 
 
 def _probe(args) -> int:

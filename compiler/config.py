@@ -13,8 +13,6 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, SpecError
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -40,6 +38,8 @@ def _read_config(path: Path) -> dict | None:
     except OSError:
         return None
     except tomllib.TOMLDecodeError as exc:
+        from .diagnostics import Diagnostic, SpecError  # not on the path of a run that finds nothing wrong
+
         raise SpecError([Diagnostic("E0107", f"cannot read `{path.name}`: {exc}")]) from None
     if path.name == "pyproject.toml":
         return data.get("tool", {}).get("hpcspec")
@@ -64,6 +64,8 @@ def search_path(spec_file: Path, environ: dict[str, str] | None = None) -> Searc
     dirs = [root / "specs" / "platforms"]
     extra = config.get("path", [])
     if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
+        from .diagnostics import Diagnostic, SpecError
+
         raise SpecError([Diagnostic("E0205", "`path` in the hpcspec configuration must be a list of strings",
                                     help='write path = ["platforms", "/shared/specs"]')])
     dirs += [(root / p) for p in extra]

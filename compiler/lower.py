@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 
+from . import inputs
 from .diagnostics import Report, SpecError
 from .didyoumean import suggest
 from .nodes import Assignment, Block, Duration, Import, Ref, Size, SpecFile, Value
@@ -234,6 +235,7 @@ def load_source(path, display: str) -> SourceFile:
             size = os.fstat(file.fileno()).st_size
     except OSError as exc:
         raise SpecError([Diagnostic("E0107", f"cannot read `{display}`: {exc.strerror or exc}")]) from None
+    inputs.read(path, data)
     if len(data) > MAX_FILE_BYTES:
         head = data[:4096].decode("utf-8", "replace")  # enough to show the first line
         raise SpecError([too_large(SourceFile(path, display, head), max(size, len(data)))])

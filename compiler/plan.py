@@ -11,7 +11,7 @@ import hashlib
 import posixpath
 import re
 
-from . import __version__
+from . import __version__, inputs
 from .check import Checked, TargetInfo
 from .diagnostics import Diagnostic, SpecError
 from .ir import (
@@ -50,7 +50,9 @@ def _local_files(checked: Checked) -> list[tuple[str, bytes]]:
             resolved = path.resolve()
             if not resolved.is_relative_to(base.resolve()):
                 raise OSError("outside the spec's directory")
-            out.append((relative, resolved.read_bytes()))
+            data = resolved.read_bytes()
+            inputs.read(resolved, data)
+            out.append((relative, data))
         except OSError as exc:
             raise SpecError([Diagnostic("E0301", f"cannot read source file `{relative}`: "
                                                  f"{getattr(exc, 'strerror', None) or exc}", span,

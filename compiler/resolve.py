@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from . import inputs
 from .config import SearchPath
 from .diagnostics import Report, SpecError
 from .didyoumean import did_you_mean
@@ -112,12 +113,16 @@ class Loader:
         target = item.target
         if "/" in target or target.endswith(".hpcspec"):
             candidate = (spec.source.path.parent / target)
-            return (candidate if candidate.is_file() else None), [candidate]
+            found = candidate.is_file()
+            inputs.looked_for(candidate, found)
+            return (candidate if found else None), [candidate]
         tried = []
         for directory in self.search.dirs:
             candidate = directory / f"{target}.hpcspec"
             tried.append(candidate)
-            if candidate.is_file():
+            found = candidate.is_file()
+            inputs.looked_for(candidate, found)  # a file added here later would be found instead
+            if found:
                 return candidate, tried
         return None, tried
 

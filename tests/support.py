@@ -18,7 +18,7 @@ PLATFORMS = sorted((SPECS / "platforms").glob("*.hpcspec"))
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python -m hpcspec` as users do, in a clean environment."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HPCSPEC_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HPCSPEC_") or k == "HPCSPEC_CACHE_DIR"}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "hpcspec", *args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=120)

@@ -39,7 +39,7 @@ def run(project: Path, spec: str, *extra: str) -> Outcome:
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HPCSPEC_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HPCSPEC_") or k == "HPCSPEC_CACHE_DIR"}
     proc = subprocess.Popen([sys.executable, "-m", "hpcspec", "compile", spec, "-o", "out", "--format", "json",
                              *extra], cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=cap)

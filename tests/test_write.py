@@ -58,16 +58,16 @@ def test_failure_keeps_the_complete_old_set(tmp_path, monkeypatch, fail_at, faul
     writer.write(tmp_path, _set("1"))
     old = _tree(tmp_path)
     if fail_at == "write":
-        real_chmod = os.chmod
+        real_create = writer._create
         calls = []
 
-        def failing_chmod(path, mode, *args, **kwargs):
+        def failing_create(path, content, mode):
             calls.append(path)
-            if len(calls) == 2:
+            if len(calls) == 2:  # the first file is written, the second fails
                 raise FAULTS[fault]()
-            return real_chmod(path, mode, *args, **kwargs)
+            return real_create(path, content, mode)
 
-        monkeypatch.setattr(writer.os, "chmod", failing_chmod)
+        monkeypatch.setattr(writer, "_create", failing_create)
     else:
         real_replace = os.replace
 

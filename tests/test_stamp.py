@@ -1,0 +1,197 @@
+"""A run whose inputs and outputs have not changed is skipped (hpcspec/stamp.py), and only then.
+
+Each test compiles a project, then changes one thing the compile depends on and checks that
+the next run notices: the full pipeline runs (hpcspec.api is imported) and says the right
+thing. `fast` tells which path a run took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import PLATFORMS, SPECS
+
+PROBE = """import json, sys
+from hpcspec.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "full": "hpcspec.api" in sys.modules}))
+"""
+
+
+def run(project: Path, *args: str, env: dict | None = None) -> tuple[int, bool, str, str]:
+    """(exit code, whether the full pipeline ran, stdout before the probe line, stderr)."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=project, capture_output=True, text=True,
+                          env=full_env, timeout=120)
+    *out, last = proc.stdout.splitlines() or [""]
+    found = json.loads(last)
+    return found["code"], found["full"], "\n".join(out), proc.stderr
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("HPCSPEC_CACHE_DIR", str(tmp_path / "stamps"))
+    root = tmp_path / "project"
+    (root / "specs" / "platforms").mkdir(parents=True)
+    (root / "hpcspec.toml").write_text("# project\n")
+    for spec in PLATFORMS:
+        if spec.stem == "localhost":
+            shutil.copyfile(spec, root / "specs" / "platforms" / spec.name)
+    shutil.copyfile(SPECS / "codes" / "mpi-ring.hpcspec", root / "ring.hpcspec")
+    shutil.copytree(SPECS / "codes" / "mpi-ring", root / "mpi-ring")
+    code, full, out, err = run(root, "compile", "ring.hpcspec", "-o", "out")
+    assert (code, full) == (0, True), err
+    assert "(written)" in out
+    return root
+
+
+def test_nothing_changed_skips_the_pipeline_and_says_the_same(project: Path) -> None:
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out")
+    assert (code, full, err) == (0, False, "")
+    assert out == "mpi-ring: 12 files for 1 target in out/mpi-ring (unchanged)"
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert (code, full, out, err) == (0, False, "", "")
+    code, full, _, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check", "--format", "json")
+    assert (code, full, err) == (0, False, "[]\n")
+
+
+def test_no_cache_runs_everything(project: Path) -> None:
+    code, full, _, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check", "--no-cache")
+    assert (code, full) == (0, True)
+    code, full, _, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check",
+                           env={"HPCSPEC_CACHE_DIR": "off"})
+    assert (code, full) == (0, True)
+
+
+def _edit_output(project: Path) -> None:
+    path = project / "out" / "mpi-ring" / "localhost" / "env.sh"
+    path.write_text(path.read_text() + "# edited by hand\n")
+
+
+def _chmod_output(project: Path) -> None:
+    os.chmod(project / "out" / "mpi-ring" / "localhost" / "job.slurm", 0o644)
+
+
+def _extra_output(project: Path) -> None:
+    (project / "out" / "mpi-ring" / "stray.txt").write_text("not made by hpcspec\n")
+
+
+def _delete_output(project: Path) -> None:
+    shutil.rmtree(project / "out" / "mpi-ring")
+
+
+@pytest.mark.parametrize("change", [_edit_output, _chmod_output, _extra_output, _delete_output],
+                         ids=["edited", "mode", "extra-file", "deleted"])
+def test_a_changed_output_fails_check_with_a_diff(project: Path, change) -> None:
+    change(project)
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert (code, full) == (1, True)
+    assert "not up to date" in err
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out")
+    assert (code, full) == (0, True) and "(written)" in out
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+
+
+def _edit_spec(project: Path) -> None:
+    spec = project / "ring.hpcspec"
+    spec.write_text(spec.read_text().replace('version     = "1.0"', 'version     = "1.1"'))
+
+
+def _edit_comment(project: Path) -> None:
+    spec = project / "ring.hpcspec"
+    spec.write_text("# a new comment\n" + spec.read_text())
+
+
+def _edit_platform(project: Path) -> None:
+    spec = project / "specs" / "platforms" / "localhost.hpcspec"
+    spec.write_text(spec.read_text() + "\n# edited\n")
+
+
+def _edit_source_file(project: Path) -> None:
+    source = project / "mpi-ring" / "ring.c"
+    source.write_text(source.read_text() + "/* edited */\n")
+
+
+@pytest.mark.parametrize("change", [_edit_spec, _edit_comment, _edit_platform, _edit_source_file],
+                         ids=["code-spec", "comment", "platform-spec", "local-source"])
+def test_a_changed_input_runs_the_pipeline(project: Path, change) -> None:
+    change(project)
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert (code, full) == (1, True), err
+    assert out.startswith("---") or "\n---" in out, "a unified diff on stdout"
+
+
+def test_a_platform_that_now_shadows_the_one_used_is_noticed(project: Path, tmp_path: Path) -> None:
+    """`import "localhost"` found specs/platforms/localhost.hpcspec; a directory that comes
+    first on the search path (HPCSPEC_PATH comes after the project, so here: a new project
+    root) changes what the name means."""
+    moved = project / "specs" / "platforms" / "localhost.hpcspec"
+    text = moved.read_text()
+    # an `import` by name now has a candidate that did not exist before: the shipped spec is
+    # later on the path than the project's, so remove the project's and expect a full run
+    moved.unlink()
+    code, full, _, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert full, "the file that was read is gone"
+    moved.write_text(text)
+    assert run(project, "compile", "ring.hpcspec", "-o", "out")[0] == 0
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    # a search-path directory added in front of where localhost.hpcspec was found
+    (project / "hpcspec.toml").write_text('path = ["sites"]\n')
+    (project / "sites").mkdir()
+    code, full, _, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert full, "the search path changed"
+
+
+def test_a_new_file_where_an_import_looked_first_is_noticed(project: Path) -> None:
+    """The shipped `localhost` is found after the project's specs/platforms was searched: a
+    localhost.hpcspec created there later must win, so the stamp must not hold."""
+    (project / "specs" / "platforms" / "localhost.hpcspec").unlink()
+    assert run(project, "compile", "ring.hpcspec", "-o", "out")[0] == 0  # now the shipped one
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    shutil.copyfile(SPECS / "platforms" / "localhost.hpcspec", project / "specs" / "platforms" / "localhost.hpcspec")
+    code, full, _, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert full
+
+
+def test_hpcspec_path_is_part_of_the_search_path(project: Path, tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    code, full, _, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check",
+                           env={"HPCSPEC_PATH": str(extra)})
+    assert (code, full) == (0, True)
+
+
+def test_another_output_directory_or_target_list_is_another_run(project: Path) -> None:
+    assert run(project, "compile", "ring.hpcspec", "-o", "elsewhere", "--check")[:2] == (1, True)
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--target", "localhost", "--check")[1]
+
+
+def test_warnings_are_repeated_when_the_run_is_skipped(project: Path) -> None:
+    spec = project / "ring.hpcspec"
+    # an MPI 4.0 library in the container against a host MPI that implements MPI 3.1 (W0501)
+    platform = project / "specs" / "platforms" / "localhost.hpcspec"
+    platform.write_text(platform.read_text().replace('standard    = "4.0"', 'standard    = "3.1"', 1))
+    spec.write_text(spec.read_text().replace('version = "4.0.2"', 'version = "4.0.2"\n    standard = "4.0"', 1))
+    first = run(project, "compile", "ring.hpcspec", "-o", "out")
+    assert first[0] == 0 and first[1] and "warning[" in first[3], first[3]
+    second = run(project, "compile", "ring.hpcspec", "-o", "out")
+    assert second[:2] == (0, False)
+    assert second[3] == first[3]
+    assert second[2] == first[2].replace("(written)", "(unchanged)")
+    assert spec.exists()
+
+
+def test_a_corrupt_stamp_is_ignored(project: Path, tmp_path: Path) -> None:
+    for stamp in (tmp_path / "stamps").iterdir():
+        stamp.write_text("{not json")
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)
+    for stamp in (tmp_path / "stamps").iterdir():
+        stamp.write_text(json.dumps({"format": 1, "files": 3}))
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)

@@ -7,11 +7,29 @@ from functools import lru_cache
 from .shell import Raw, command, env_line, export_line, quote
 
 
+def _bytecode_cache():
+    """Compiled templates kept between runs (Jinja checks each against its template's source),
+    beside the stamps of hpcspec/stamp.py; none when that cache is off or cannot be made."""
+    import jinja2
+
+    from hpcspec.stamp import cache_dir
+
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        (directory / "templates").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory / "templates"))
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
 
     env = jinja2.Environment(
+        bytecode_cache=_bytecode_cache(),
         loader=jinja2.PackageLoader("hpcspec.backends", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -76,8 +76,28 @@ class _Cache:
     def get(self, block: Block, model, path) -> Validated | None:
         key = id(block)  # the block is kept alive by the entry, so its id stays unique
         if key not in self.items:
-            self.items[key] = (block, validate_block(block, model, self.report, path))
+            self.items[key] = (block, _validated(block, model, path, self.report))
         return self.items[key][1]
+
+
+# Platform blocks validated without a diagnostic, for the whole process: resolve.py hands the
+# same (immutable) block to every code that imports its file, so a corpus validates each
+# platform once. Keyed by identity; the entry keeps the block alive so its id stays unique.
+_CLEAN: dict[tuple, tuple[Block, Validated]] = {}
+
+
+def _validated(block: Block, model, path, report: Report) -> Validated | None:
+    key = (id(block), model, tuple(path))
+    if key in _CLEAN:
+        return _CLEAN[key][1]
+    own = Report()
+    result = validate_block(block, model, own, path)
+    report.extend(own.items)
+    if result is not None and not own.items:
+        if len(_CLEAN) >= 1024:
+            _CLEAN.clear()
+        _CLEAN[key] = (block, result)
+    return result
 
 
 def check(program: Program, report: Report, only: list[str] | None = None) -> Checked | None:

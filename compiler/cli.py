@@ -12,7 +12,6 @@ import argparse
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from . import __version__
@@ -20,7 +19,27 @@ from . import __version__
 EXIT_OK, EXIT_SPEC, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, sized without importing shutil (and through it bz2, lzma...):
+    every run builds the parser, and a run that finds nothing to do should cost little more
+    than starting Python."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        if width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
+            except (ValueError, OSError):
+                columns = 80
+            width = max(columns - 2, 40)
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # usage errors: exit 2 with a short message
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -58,8 +77,11 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if on_main_thread else None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+        on_main_thread = True
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        on_main_thread = False
     try:
         return _main(argv)
     except KeyboardInterrupt:

@@ -10,56 +10,89 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+# This module is on the path of every run, including one that finds nothing to do
+# (stamp.py): it imports only what such a run needs (not typing or dataclasses).
 
 
-@dataclass(frozen=True)
 class SearchPath:
-    root: Path
-    dirs: tuple[Path, ...]
+    __slots__ = ("root", "dirs")
+
+    def __init__(self, root: Path, dirs: tuple[Path, ...]) -> None:
+        self.root = root
+        self.dirs = dirs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SearchPath) and (self.root, self.dirs) == (other.root, other.dirs)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.dirs))
+
+    def __repr__(self) -> str:
+        return f"SearchPath(root={self.root!r}, dirs={self.dirs!r})"
 
 
 def shipped_platforms() -> Path:
-    from importlib.resources import files
+    from importlib.util import find_spec
 
-    return Path(str(files("hpcspec.specs") / "platforms"))
+    spec = find_spec("hpcspec.specs")
+    return Path(next(iter(spec.submodule_search_locations))) / "platforms"
 
 
-def _read_config(path: Path) -> dict | None:
+def _read_config(path: Path, known: dict | None = None) -> dict | None:
+    """The hpcspec configuration in `path` (None if it has none). `known` maps a path to
+    [sha256, configuration] from an earlier run (see stamp.py): an unchanged file is not parsed
+    again, and a parsed one is added."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        data = path.read_bytes()
     except OSError:
         return None
+    digest = None
+    if known is not None:
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        if known.get(str(path), [None])[0] == digest:
+            return known[str(path)][1]
+    config = _parse_config(path, data)
+    if known is not None:
+        known[str(path)] = [digest, config]
+    return config
+
+
+def _parse_config(path: Path, data: bytes) -> dict | None:
+    if path.name == "pyproject.toml" and b"hpcspec" not in data:
+        return None  # no [tool.hpcspec] in any spelling: no need to parse it
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        config = tomllib.loads(data.decode("utf-8", "replace"))
     except tomllib.TOMLDecodeError as exc:
         from .diagnostics import Diagnostic, SpecError  # not on the path of a run that finds nothing wrong
 
         raise SpecError([Diagnostic("E0107", f"cannot read `{path.name}`: {exc}")]) from None
     if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("hpcspec")
-    return data
+        return config.get("tool", {}).get("hpcspec")
+    return config
 
 
-def find_project(start: Path) -> tuple[Path, dict] | None:
+def find_project(start: Path, known: dict | None = None) -> tuple[Path, dict] | None:
     for directory in [start, *start.parents]:
         for name in ("hpcspec.toml", "pyproject.toml"):
             candidate = directory / name
             if candidate.is_file():
-                config = _read_config(candidate)
+                config = _read_config(candidate, known)
                 if config is not None:
                     return directory, config
     return None
 
 
-def search_path(spec_file: Path, environ: dict[str, str] | None = None) -> SearchPath:
+def search_path(spec_file: Path, environ: dict[str, str] | None = None, known: dict | None = None) -> SearchPath:
     environ = os.environ if environ is None else environ
-    found = find_project(spec_file.resolve().parent)
+    found = find_project(spec_file.resolve().parent, known)
     root, config = found if found else (Path.cwd(), {})
     dirs = [root / "specs" / "platforms"]
     extra = config.get("path", [])

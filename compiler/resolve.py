@@ -32,6 +32,16 @@ def _lowered(path: Path, display: str, text: str) -> SpecFile:
     return lower(source, parse(source))
 
 
+@lru_cache(maxsize=256)
+def _interpolated(path: Path, display: str, text: str) -> SpecFile | None:
+    """`_lowered` with its own values interpolated, kept when that raised no diagnostic (a
+    corpus compile reads each platform spec once per code); None when it did, so that the
+    caller interpolates again into its own report."""
+    report = Report()
+    spec = interpolate(_lowered(path, display, text), report)
+    return None if report.items else spec
+
+
 IMPORT_NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
 MAX_FILES = 256
 
@@ -92,7 +102,8 @@ class Loader:
         self.files[path] = None
         try:
             source = load_source(path, display)
-            spec = interpolate(_lowered(source.path, source.display, source.text), self.report)
+            spec = (_interpolated(source.path, source.display, source.text)
+                    or interpolate(_lowered(source.path, source.display, source.text), self.report))
         except SpecError as exc:
             self.report.extend(exc.diagnostics)
             return None

@@ -10,12 +10,14 @@ everything still holds it repeats the stored messages and exits without parsing 
 Any difference, or any doubt (an unreadable or malformed stamp), means a full run.
 
 Stamps are machine-local state, never part of the output: they live in
-``$HPCSPEC_CACHE_DIR`` (default ``$XDG_CACHE_HOME/hpcspec``, else ``~/.cache/hpcspec``);
+``$HPCSPEC_CACHE_DIR/stamps`` (default ``$XDG_CACHE_HOME/hpcspec``, else ``~/.cache/hpcspec``;
+``templates/`` beside it holds Jinja's compiled templates);
 ``HPCSPEC_CACHE_DIR=off`` or ``--no-cache`` disables them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -54,11 +56,13 @@ def _key(command: list[str]) -> str:
     return hashlib.sha256(json.dumps([FORMAT, os.getcwd(), command]).encode()).hexdigest()
 
 
-def _search_dirs(specs: list[str], environ) -> list[list[str]] | None:
+def _search_dirs(specs: list[str], environ, configs: dict) -> list[list[str]] | None:
+    """The import search path of each spec; `configs` holds the project configurations
+    already parsed (by path and sha256), so an unchanged one is not parsed again."""
     from .config import search_path
 
     try:
-        return [[str(d) for d in search_path(Path(spec), environ).dirs] for spec in specs]
+        return [[str(d) for d in search_path(Path(spec), environ, configs).dirs] for spec in specs]
     except Exception:  # a broken configuration: the full run reports it
         return None
 
@@ -89,13 +93,13 @@ def load(command: list[str], specs: list[str], environ=os.environ) -> dict | Non
     if directory is None:
         return None
     try:
-        stamp = json.loads((directory / _key(command)).read_text())
+        stamp = json.loads((directory / "stamps" / _key(command)).read_text())
     except (OSError, ValueError):
         return None
     try:
         if stamp["format"] != FORMAT or stamp["installation"] != _installation():
             return None
-        if stamp["search"] != _search_dirs(specs, environ):
+        if stamp["search"] != _search_dirs(specs, environ, dict(stamp["configs"])):
             return None
         if any(_sha256(path) != digest for path, digest in stamp["files"].items()):
             return None
@@ -116,10 +120,13 @@ def save(command: list[str], specs: list[str], inputs, output_dirs: list[Path], 
     directory = cache_dir(environ)
     if directory is None:
         return
-    search = _search_dirs(specs, environ)
+    directory = directory / "stamps"
+    configs: dict = {}
+    search = _search_dirs(specs, environ, configs)
     if search is None:
         return
     stamp = {"format": FORMAT, "version": __version__, "installation": _installation(), "search": search,
+             "configs": configs,
              "files": dict(sorted(inputs.files.items())), "missing": sorted(inputs.missing),
              "outputs": {str(d.resolve()): _tree(d) for d in output_dirs}, "messages": messages}
     import tempfile
@@ -130,5 +137,16 @@ def save(command: list[str], specs: list[str], inputs, output_dirs: list[Path], 
         with os.fdopen(handle, "w") as file:
             json.dump(stamp, file)
         os.replace(temporary, directory / _key(command))
+        _prune(directory)
     except OSError:
         return
+
+
+def _prune(directory: Path, keep: int = 256) -> None:
+    """One stamp per command line and place: keep the newest `keep` of them."""
+    entries = list(os.scandir(directory))
+    if len(entries) > 2 * keep:
+        entries.sort(key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+        for entry in entries[keep:]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)

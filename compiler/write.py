@@ -156,36 +156,52 @@ def write(out_dir: Path, artifacts) -> list[str]:
         if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
             raise WriteError(f"{target} exists and was not made by hpcspec (no {MARKER} file); "
                              "move it away or choose another output directory")
-    written = []
+    changed = []
     for code, items in sorted(groups.items()):
         wanted = _with_marker(code, items)
-        target = out_dir / code
-        if _read_tree(target) == {k: (v[0], v[1]) for k, v in wanted.items()}:
-            continue
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        if _read_tree(out_dir / code) != wanted:  # an unchanged set is left alone
+            changed.append((code, wanted))
+    staging: dict[str, Path] = {}
+    replaced: list[Path] = []  # old sets, swapped out
+    try:
+        for code, _ in changed:
+            with _signals_deferred():  # a directory made is a directory known, for the cleanup
+                staging[code] = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        for code, wanted in changed:
+            _stage(staging[code] / code, wanted)
+        for code, _ in changed:  # every new set is complete before the first swap
+            _swap(out_dir, code, staging[code], replaced)
+    finally:
+        with _signals_deferred():  # a Ctrl-C now waits until no temporary directory is left
+            for directory in [*staging.values(), *replaced]:
+                shutil.rmtree(directory, ignore_errors=True)
+    return [code for code, _ in changed]
+
+
+def _stage(new: Path, wanted: dict[str, tuple[bytes, int]]) -> None:
+    made: set[Path] = set()
+    for rel, (content, mode) in sorted(wanted.items()):
+        path = new / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        _create(path, content, mode)
+
+
+def _swap(out_dir: Path, code: str, staging: Path, replaced: list[Path]) -> None:
+    """Put the staged set in place of the old one with two renames; the old set, moved aside,
+    is added to `replaced` for the caller to remove."""
+    target = out_dir / code
+    with _signals_deferred():  # the two renames are never separated by Ctrl-C or SIGTERM
+        old = None
+        if target.exists():
+            old = out_dir / f"{OLD_PREFIX}{code}.{staging.name[len(STAGING_PREFIX):]}"
+            os.replace(target, old)
         try:
-            new = staging / code
-            made: set[Path] = set()
-            for rel, (content, mode) in sorted(wanted.items()):
-                path = new / rel
-                if path.parent not in made:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(path.parent)
-                _create(path, content, mode)
-            with _signals_deferred():  # the two renames are never separated by Ctrl-C or SIGTERM
-                old = None
-                if target.exists():
-                    old = out_dir / f"{OLD_PREFIX}{code}.{staging.name[len(STAGING_PREFIX):]}"
-                    os.replace(target, old)
-                try:
-                    os.replace(new, target)
-                except BaseException:
-                    if old is not None:
-                        os.replace(old, target)
-                    raise
+            os.replace(staging / code, target)
+        except BaseException:
             if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        written.append(code)
-    return written
+                os.replace(old, target)
+            raise
+        if old is not None:
+            replaced.append(old)

@@ -189,9 +189,11 @@ def test_warnings_are_repeated_when_the_run_is_skipped(project: Path) -> None:
 
 
 def test_a_corrupt_stamp_is_ignored(project: Path, tmp_path: Path) -> None:
-    for stamp in (tmp_path / "stamps").iterdir():
+    stamps = list((tmp_path / "stamps" / "stamps").iterdir())
+    assert stamps
+    for stamp in stamps:
         stamp.write_text("{not json")
     assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)
-    for stamp in (tmp_path / "stamps").iterdir():
+    for stamp in stamps:
         stamp.write_text(json.dumps({"format": 1, "files": 3}))
     assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)

@@ -12,7 +12,6 @@ import argparse
 import os
 import signal
 import sys
-from pathlib import Path
 
 from . import __version__
 
@@ -100,12 +99,50 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def _plain_args(argv: list[str]):
+    """The arguments of a plain `compile` or `check` command line, read without argparse
+    (whose import and parser cost a run that finds nothing to do a tenth of its time); None for
+    anything else (help, probe, abbreviations, attached values, misplaced files), which
+    argparse then reads. tests/test_cli.py checks that both agree wherever this answers."""
+    from types import SimpleNamespace
+
+    if not argv or argv[0] not in ("compile", "check"):
+        return None
+    building = argv[0] == "compile"
+    args = SimpleNamespace(command=argv[0], files=[], format="text", no_cache=False,
+                           **({"output": "build", "target": None, "check": False} if building else {}))
+    values = {"--format": "format", **({"-o": "output", "--output": "output", "--target": "target"}
+                                       if building else {})}
+    files_done = False
+    tokens = iter(argv[1:])
+    for token in tokens:
+        option, equals, attached = token.partition("=") if token.startswith("--") else (token, "", "")
+        if token in ("--no-cache", "--check") and (building or token == "--no-cache"):
+            setattr(args, token[2:].replace("-", "_"), True)
+        elif option in values:
+            value = attached if equals else next(tokens, None)
+            if value is None or value.startswith("-") or (option == "--format" and value not in ("text", "json")):
+                return None
+            if option == "--target":
+                args.target = [*(args.target or []), value]
+            else:
+                setattr(args, values[option], value)
+        elif token.startswith("-") or (files_done and args.files) or equals:
+            return None
+        else:
+            args.files.append(token)
+            continue
+        files_done = bool(args.files)
+    return args if args.files else None
+
+
 def _main(argv: list[str] | None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _plain_args(argv) or _parser().parse_args(argv)
     if args.command == "probe":
         return _probe(args)
     for name in args.files:
-        if not Path(name).is_file():
+        if not os.path.isfile(name):
             print(f"hpcspec: error: no such file: {name}", file=sys.stderr)
             return EXIT_USAGE
     building = args.command == "compile"
@@ -122,6 +159,8 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _run(args, command: list[str], building: bool) -> int:
+    from pathlib import Path
+
     from . import inputs, stamp
     from .api import compile_files
     from .diagnostics import render_all, render_json
@@ -175,10 +214,10 @@ def _say(messages: dict, args, written, summary: bool = True) -> None:
     if args.command == "check":
         print(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK", file=sys.stderr)
         return
-    out = Path(args.output)
     for code, count, targets in messages["codes"]:
         state = "written" if code in written else "unchanged"
-        print(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {out / code} ({state})")
+        where = os.path.normpath(os.path.join(args.output, code))
+        print(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {where} ({state})")
 
 
 def _probe(args) -> int:

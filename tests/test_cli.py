@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from hpcspec import __version__
 
 from support import CODES, ROOT, run_cli
@@ -108,3 +110,33 @@ def test_python_dash_m_and_console_script_agree(tmp_path: Path):
 
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.stdout == run_cli("--version").stdout
+
+
+PLAIN = [
+    ["compile", "a.hpcspec"], ["compile", "a.hpcspec", "b.hpcspec", "-o", "out", "--check"],
+    ["compile", "-o", "out", "a.hpcspec"], ["compile", "--output=out", "a.hpcspec", "--format", "json"],
+    ["compile", "a.hpcspec", "--target", "x", "--target", "y", "--no-cache"], ["check", "a.hpcspec"],
+    ["check", "--format=json", "a.hpcspec", "b.hpcspec"], ["compile", "a.hpcspec", "-o", "o1", "-o", "o2"],
+    # argparse reads these differently or refuses them: the plain reader must step aside
+    ["compile", "a.hpcspec", "-o", "out", "b.hpcspec"], ["compile"], ["check", "--check", "a.hpcspec"],
+    ["compile", "a.hpcspec", "--format", "yaml"], ["compile", "a.hpcspec", "-o"], ["compile", "a.hpcspec", "--chec"],
+    ["compile", "-oout", "a.hpcspec"], ["compile", "a.hpcspec", "-o", "--check"], ["compile", "-h"],
+    ["compile", "--check=1", "a.hpcspec"], ["check", "a.hpcspec", "-o", "out"], ["probe"], ["compile", "-", "x"],
+    ["compile", "a.hpcspec", "--target"], ["compile", "--", "a.hpcspec"], [], ["--version"],
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN, ids=[" ".join(a) or "empty" for a in PLAIN])
+def test_the_plain_reader_agrees_with_argparse_wherever_it_answers(argv, capsys):
+    from hpcspec.cli import _parser, _plain_args
+
+    plain = _plain_args(argv)
+    try:
+        full = vars(_parser().parse_args(argv))
+    except SystemExit:
+        full = None
+    capsys.readouterr()
+    if PLAIN.index(argv) < 8:  # plain command lines: the reader must answer them
+        assert plain is not None
+    if plain is not None:
+        assert full is not None and vars(plain) == full

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,21 @@ def test_a_corrupt_stamp_is_ignored(project: Path, tmp_path: Path) -> None:
     for stamp in stamps:
         stamp.write_text(json.dumps({"format": 1, "files": 3}))
     assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)
+
+
+def test_settled_files_are_checked_by_stat_and_a_same_size_edit_is_still_seen(project: Path, tmp_path: Path) -> None:
+    """Files written less than a second before the stamp are checked by content; once settled,
+    a hit records their stat so later checks need no hashing. An edit that keeps the size
+    changes mtime and ctime, so it is still seen."""
+    time.sleep(1.2)
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    [stamp] = (tmp_path / "stamps" / "stamps").iterdir()
+    recorded = json.loads(stamp.read_text())
+    entries = list(recorded["files"].values()) + [e for files in recorded["outputs"].values()
+                                                  for _, e in files.values()]
+    assert entries and all(signature is not None for _, signature in entries)
+    script = project / "out" / "mpi-ring" / "localhost" / "job.slurm"
+    text = script.read_text()
+    script.write_text(text.replace("#SBATCH", "#SBATCX", 1))  # same size
+    code, full, out, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
+    assert (code, full) == (1, True) and "SBATCX" in out

@@ -131,9 +131,10 @@ def test_a_signal_at_any_moment_leaves_old_or_new_and_no_temporary_files(tmp_pat
         time.sleep(delay)
         proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=120)
-        assert "Traceback" not in stderr
+        said = f"after a signal at {delay:.2f}s (exit {proc.returncode}, stderr {stderr!r})"
+        assert "Traceback" not in stderr, said
         outcomes.add(proc.returncode)
         leftovers = [p.name for p in out.iterdir() if p.name.startswith(".hpcspec-")]
-        assert not leftovers, f"after a signal at {delay:.2f}s: {leftovers}"
-        assert _tree(out) in trees, f"after a signal at {delay:.2f}s the output is a mix"
-    assert 130 in outcomes, "no attempt was interrupted: the test proves nothing"
+        assert not leftovers, f"{said}: {leftovers}"
+        assert _tree(out) in trees, f"{said}: the output is a mix"
+    assert 130 in outcomes, f"no attempt was interrupted ({outcomes}): the test proves nothing"

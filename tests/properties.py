@@ -72,7 +72,7 @@ def outcome(spec: Path, out: Path) -> tuple[int, list[dict]]:
     os.environ["HPCSPEC_DEBUG"] = "1"
     try:
         with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-            code = cli.main(["compile", str(spec), "-o", str(out), "--format", "json"])
+            code = cli.main(["compile", str(spec), "-o", str(out), "--format", "json", "--no-cache"])
     finally:
         if previous is None:
             del os.environ["HPCSPEC_DEBUG"]

@@ -111,7 +111,6 @@ class GenericBackend(Backend):
     # -- artifacts -----------------------------------------------------------------------------
     def emit_target(self, plan: Plan, target: TargetPlan) -> list[Artifact]:
         folder = f"{plan.code}/{self.directory(plan, target)}"
-        runtime = self.runtime(target)
         out = [
             Artifact.text(f"{folder}/manifest.json",
                           json.dumps(self.manifest(plan, target), indent=2, sort_keys=False) + "\n"),

@@ -14,14 +14,17 @@ def _bytecode_cache():
 
     from hpcspec.stamp import cache_dir
 
+    import os
+
     directory = cache_dir()
     if directory is None:
         return None
+    templates = os.path.join(directory, "templates")
     try:
-        (directory / "templates").mkdir(parents=True, exist_ok=True)
+        os.makedirs(templates, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(directory / "templates"))
+    return jinja2.FileSystemBytecodeCache(templates)
 
 
 @lru_cache(maxsize=1)

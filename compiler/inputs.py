@@ -1,18 +1,19 @@
 """What a compile depends on: the files it read and the paths it looked for and did not find.
 
 The stages that touch the file system report here (`lower.load_source` for spec files,
-`config` for project configuration, `resolve` for import candidates, `plan` for a code's
-local source files); `stamp.py` keeps the record so that a later run with the same inputs can
+`resolve` for import candidates, `plan` for a code's local source files; project
+configuration is followed by `stamp.py` through the search path itself); `stamp.py` keeps the record so that a later run with the same inputs can
 skip the work. Outside `recording()` the calls do nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Iterator
+
+from . import filestate
 
 
 @dataclass
@@ -36,7 +37,7 @@ def recording() -> Iterator[Inputs]:
 
 def read(path, data: bytes) -> None:
     if _recording:
-        digest = hashlib.sha256(data).hexdigest()
+        digest = filestate.sha256(data)
         for inputs in _recording:
             inputs.files[os.path.abspath(path)] = digest
 

@@ -26,23 +26,18 @@ from . import __version__, filestate
 FORMAT = 2
 
 
-def cache_dir(environ=os.environ):
-    """The cache directory (a pathlib.Path), or None when turned off."""
-    from pathlib import Path
-
+def cache_dir(environ=os.environ) -> str | None:
+    """hpcspec's cache directory, or None when turned off (HPCSPEC_CACHE_DIR= or =off)."""
     chosen = environ.get("HPCSPEC_CACHE_DIR")
     if chosen is not None:
-        return None if chosen in ("", "off") else Path(chosen)
+        return None if chosen in ("", "off") else chosen
     base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "hpcspec"
+    return os.path.join(base, "hpcspec")
 
 
 def _stamps(environ) -> str | None:
-    chosen = environ.get("HPCSPEC_CACHE_DIR")
-    if chosen is not None:
-        return None if chosen in ("", "off") else os.path.join(chosen, "stamps")
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hpcspec", "stamps")
+    directory = cache_dir(environ)
+    return None if directory is None else os.path.join(directory, "stamps")
 
 
 def _installation() -> list:

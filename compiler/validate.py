@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, PydanticUserError, TypeAdapter, Vali
 from .diagnostics import Report
 from .didyoumean import did_you_mean
 from .nodes import Block
-from .schema import Path, SpanMap, Walker, describe_kind, field_names, shape, where
+from .schema import Path, SpanMap, Walker, describe_kind, field_names, shape
 
 M = typing.TypeVar("M", bound=BaseModel)
 

@@ -9,7 +9,7 @@ import pytest
 
 from hpcspec.api import compile_files
 
-from support import CODES, ROOT, shellcheck
+from support import CODES, shellcheck
 
 EXPECTED_SECTIONS = {"labels", "help", "files", "post", "environment", "runscript", "test"}
 

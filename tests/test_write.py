@@ -14,7 +14,7 @@ import pytest
 from hpcspec.backends.base import Artifact
 from hpcspec import write as writer
 
-from support import SITE, many_targets, run_cli
+from support import SITE, many_targets
 
 
 def _set(version: str, extra: bool = False) -> list[Artifact]:

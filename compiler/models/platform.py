@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from .binds import Bind, BindDir, BindFile
-from .job import Count, Job, PositiveInt
+from .job import Count, PositiveInt
 from .types import (
     AbsPath, Arg, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url,
     Version, _fail, _pattern,

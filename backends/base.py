@@ -21,10 +21,11 @@ class Artifact:
     path: str  # relative to the output directory, "/"-separated
     content: bytes
     mode: int = 0o644
+    target: str | None = None  # the target it belongs to; None: shared by the code's targets
 
     @classmethod
-    def text(cls, path: str, text: str, executable: bool = False) -> "Artifact":
-        return cls(path, text.encode("utf-8"), 0o755 if executable else 0o644)
+    def text(cls, path: str, text: str, executable: bool = False, target: str | None = None) -> "Artifact":
+        return cls(path, text.encode("utf-8"), 0o755 if executable else 0o644, target)
 
 
 class Backend:

@@ -15,8 +15,8 @@ from .render import render
 
 def script_artifacts(plan: Plan) -> list[Artifact]:
     """The scripts and local source files copied into the image, beside the recipe."""
-    out = [Artifact.text(f"{plan.code}/{SCRIPTS}/{path}", text, executable=True)
-           for path, text in sorted(scripts(plan).items())]
+    out = [Artifact.text(f"{plan.code}/{SCRIPTS}/{path}", text, executable=True, target=target)
+           for path, (text, target) in sorted(scripts(plan).items())]
     for relative, content in plan.recipe.source.files:
         out.append(Artifact(f"{plan.code}/{SCRIPTS}/files/{relative}", content))
     return out

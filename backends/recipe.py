@@ -116,15 +116,16 @@ def build_steps(build: BuildPlan) -> list[str]:
     return [command(["cd", src]), "# the spec's build commands", *build.commands]
 
 
-def scripts(plan: Plan) -> dict[str, str]:
-    """Scripts copied into the image, by path below the scripts directory."""
+def scripts(plan: Plan) -> dict[str, tuple[str, str | None]]:
+    """Scripts copied into the image, by path below the scripts directory: (text, the target
+    it belongs to, or None for a script of every target)."""
     recipe = plan.recipe
-    out = {}
+    out: dict[str, tuple[str, str | None]] = {}
     for build in recipe.builds:
-        out[f"build/{build.target}.sh"] = render("build.sh.j2", build=build, plan=plan,
-                                                 steps=build_steps(build))
-    out["run.sh"] = render("run.sh.j2", recipe=recipe, plan=plan)
-    out["test.sh"] = render("test.sh.j2", recipe=recipe, plan=plan)
+        out[f"build/{build.target}.sh"] = (render("build.sh.j2", build=build, plan=plan,
+                                                  steps=build_steps(build)), build.target)
+    out["run.sh"] = (render("run.sh.j2", recipe=recipe, plan=plan), None)
+    out["test.sh"] = (render("test.sh.j2", recipe=recipe, plan=plan), None)
     return out
 
 

@@ -1,4 +1,9 @@
-"""The Jinja2 environment of every backend: templates lay out text, values are computed in Python."""
+"""The Jinja2 environment of every backend: templates lay out text, values are computed in Python.
+
+Templates are compiled in memory, once per process; no compiled template is ever loaded from a
+cache directory (Jinja's bytecode cache unpickles what it finds there, so a file planted in it
+would run code during an ordinary compile).
+"""
 
 from __future__ import annotations
 
@@ -7,32 +12,11 @@ from functools import lru_cache
 from .shell import Raw, command, env_line, export_line, quote
 
 
-def _bytecode_cache():
-    """Compiled templates kept between runs (Jinja checks each against its template's source),
-    beside the stamps of hpcspec/stamp.py; none when that cache is off or cannot be made."""
-    import jinja2
-
-    from hpcspec.stamp import cache_dir
-
-    import os
-
-    directory = cache_dir()
-    if directory is None:
-        return None
-    templates = os.path.join(directory, "templates")
-    try:
-        os.makedirs(templates, exist_ok=True)
-    except OSError:
-        return None
-    return jinja2.FileSystemBytecodeCache(templates)
-
-
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
 
     env = jinja2.Environment(
-        bytecode_cache=_bytecode_cache(),
         loader=jinja2.PackageLoader("hpcspec.backends", "templates"),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -18,9 +18,9 @@ from .lower import lower
 from .parse import parse
 from .plan import plan
 from .resolve import Program, resolve
-from .write import changes, write
+from .write import changes, check as check_output, write
 
-__all__ = ["parse", "lower", "resolve", "check", "plan", "emit", "write", "changes",
+__all__ = ["parse", "lower", "resolve", "check", "plan", "emit", "write", "changes", "check_output",
            "compile_files", "CompileResult", "load"]
 
 
@@ -29,6 +29,7 @@ class CompileResult:
     artifacts: list = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     plans: list = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # code -> the spec file that defines it
 
     @property
     def ok(self) -> bool:
@@ -54,6 +55,7 @@ def compile_files(paths, targets: list[str] | None = None, environ=None, emit_ar
             checked = check(program, report, targets)
             if checked is not None:
                 checked_all.append(checked)
+                result.sources[checked.name] = str(raw)
         except SpecError as exc:
             report.extend(exc.diagnostics)
     if targets:

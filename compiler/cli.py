@@ -76,6 +76,9 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import console
+
+    console.setup()
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
         on_main_thread = True
@@ -84,17 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        print("hpcspec: interrupted", file=sys.stderr)
+        console.err("hpcspec: interrupted\n")
         return 130
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except BaseException as exc:  # never a traceback for users: report a bug instead
         if os.environ.get("HPCSPEC_DEBUG"):
             raise
-        print(f"hpcspec: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in hpcspec; please report it with the spec that caused it.", file=sys.stderr)
+        console.err(f"hpcspec: internal error: {type(exc).__name__}: {exc}\n"
+                    "This is a bug in hpcspec; please report it with the spec that caused it.\n")
         return EXIT_INTERNAL
     finally:
+        console.finish()
         if on_main_thread:
             signal.signal(signal.SIGTERM, previous)
 
@@ -136,22 +140,33 @@ def _plain_args(argv: list[str]):
     return args if args.files else None
 
 
+def _usage_error(message: str) -> int:
+    from . import console
+
+    console.err(f"hpcspec: error: {message}\n")
+    return EXIT_USAGE
+
+
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _plain_args(argv) or _parser().parse_args(argv)
     if args.command == "probe":
         return _probe(args)
     for name in args.files:
+        if os.path.isdir(name):
+            return _usage_error(f"{name} is a directory, not a spec file")
         if not os.path.isfile(name):
-            print(f"hpcspec: error: no such file: {name}", file=sys.stderr)
-            return EXIT_USAGE
+            return _usage_error(f"no such file: {name}" if not os.path.lexists(name)
+                                else f"{name} is not a regular file")
     building = args.command == "compile"
+    if building and args.output == "":
+        return _usage_error("the output directory is empty: give -o DIR")
     # what the run depends on; --check and --format only change what is said about it
     command = [args.command, *args.files, *(["-o", args.output, *(args.target or [])] if building else [])]
     from . import stamp
 
     if not args.no_cache:
-        done = stamp.load(command, args.files)
+        done = stamp.load(command, args.files, args.output if building else None)
         if done is not None:  # nothing changed since the last clean run: say what it said
             _say(done["messages"], args, written=())
             return EXIT_OK
@@ -161,10 +176,10 @@ def _main(argv: list[str] | None) -> int:
 def _run(args, command: list[str], building: bool) -> int:
     from pathlib import Path
 
-    from . import inputs, stamp
+    from . import console, inputs, stamp
     from .api import compile_files
     from .diagnostics import render_all, render_json
-    from .write import WriteError, changes, write
+    from .write import WriteError, check, write
 
     with inputs.recording() as read:
         # `check` emits too (in memory): what a backend cannot express is an error there as well
@@ -178,65 +193,88 @@ def _run(args, command: list[str], building: bool) -> int:
         _say(messages, args, written=(), summary=False)
         return EXIT_USAGE if any(d.code == "E0407" for d in result.diagnostics) else EXIT_SPEC
     out = Path(args.output) if building else None
-    written: list[str] = []
+    targets = getattr(args, "target", None)
+    waiting = (lambda message: console.err(f"hpcspec: {message}\n"))
+    outcome = None
     try:
         if building and args.check:
-            found = changes(out, result.artifacts)
-            if found:
+            outcome = check(out, result.artifacts, targets, result.sources, waiting)
+            if outcome.changes:
                 _say(messages, args, written=(), summary=False)
-                sys.stdout.write("".join(change.diff for change in found))
-                print(f"hpcspec: {len(found)} file{'s' if len(found) != 1 else ''} in {out} "
-                      "not up to date; run `hpcspec compile` without --check", file=sys.stderr)
+                console.out("".join(change.diff for change in outcome.changes))
+                _foreign(outcome, out)
+                count = len(outcome.changes)
+                console.err(f"hpcspec: {count} file{'s' if count != 1 else ''} in {out} not up to date; "
+                            "run `hpcspec compile` without --check\n")
                 return EXIT_SPEC
         elif building:
-            written = write(out, result.artifacts)
+            outcome = write(out, result.artifacts, targets, result.sources, waiting)
     except (WriteError, OSError) as exc:
         _say(messages, args, written=(), summary=False)
-        print(f"hpcspec: error: cannot write to {out}: {exc}", file=sys.stderr)
+        reason = exc if isinstance(exc, WriteError) else (exc.strerror or exc)
+        console.err(f"hpcspec: error: cannot write to {out}: {reason}\n")
         return EXIT_USAGE
-    _say(messages, args, written)
-    if not args.no_cache:
-        stamp.save(command, args.files, read, [out / p.code for p in result.plans] if building else [], messages)
+    _say(messages, args, outcome.written if outcome else ())
+    if outcome is not None:
+        _foreign(outcome, out)
+        for stale in outcome.stale:
+            console.err(f"hpcspec: warning: {os.path.join(args.output, stale)} was compiled from a spec that "
+                        "now defines another code; remove it if nothing uses it\n")
+    if not args.no_cache and not (outcome and outcome.stale):
+        stamp.save(command, args.files, args.output if building else None, read,
+                   [out / p.code for p in result.plans] if building else [], messages)
     return EXIT_OK
+
+
+def _foreign(outcome, out) -> None:
+    """Files in a code directory that hpcspec did not write: named, never read or touched."""
+    from . import console
+
+    for code, names in sorted(outcome.foreign.items()):
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        console.err(f"hpcspec: note: {out / code} also holds what hpcspec did not write (left alone): {shown}\n")
 
 
 def _say(messages: dict, args, written, summary: bool = True) -> None:
     """Diagnostics, then (text format) what was done: the same words for a full run and for a
     run that found nothing changed."""
+    from . import console
+
     if args.format == "json":
-        sys.stderr.write(messages["json"])
+        console.err(messages["json"])
     elif messages["text"]:
         from .diagnostics import use_colour
 
-        sys.stderr.write(messages["colour" if use_colour(sys.stderr) else "text"])
+        console.err(messages["colour" if use_colour() else "text"])
     if not summary or args.format != "text" or getattr(args, "check", False):
         return
     if args.command == "check":
-        print(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK", file=sys.stderr)
+        console.err(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK\n")
         return
     for code, count, targets in messages["codes"]:
         state = "written" if code in written else "unchanged"
         where = os.path.normpath(os.path.join(args.output, code))
-        print(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {where} ({state})")
+        console.out(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {where} ({state})\n")
 
 
 def _probe(args) -> int:
     import re
 
+    from . import console
     from .probe import ProbeError, probe, render_block, render_json
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", args.name):
-        print(f"hpcspec probe: error: `{args.name}` is not a valid name", file=sys.stderr)
+        console.err(f"hpcspec probe: error: `{args.name}` is not a valid name\n")
         return EXIT_USAGE
     if args.dest and not re.fullmatch(r"(/[A-Za-z0-9_.+@%=\-]+)+", args.dest):
-        print(f"hpcspec probe: error: --dest must be an absolute path, not `{args.dest}`", file=sys.stderr)
+        console.err(f"hpcspec probe: error: --dest must be an absolute path, not `{args.dest}`\n")
         return EXIT_USAGE
     try:
         result = probe(args.name, args.library, args.image, args.dest)
     except ProbeError as exc:
-        print(f"hpcspec probe: error: {exc}", file=sys.stderr)
+        console.err(f"hpcspec probe: error: {exc}\n")
         return EXIT_SPEC
-    sys.stdout.write(render_json(result) if args.format == "json" else render_block(result))
+    console.out(render_json(result) if args.format == "json" else render_block(result))
     return EXIT_OK
 
 

@@ -58,9 +58,10 @@ def _read_config(path: str, known: dict | None = None) -> dict | None:
             if newer is not None:
                 known[path] = [newer, config]
             return config
+    from .files import read_regular
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path, MAX_CONFIG_BYTES)
     except OSError:
         return None
     config = _parse_config(path, data)
@@ -71,6 +72,10 @@ def _read_config(path: str, known: dict | None = None) -> dict | None:
     return config
 
 
+MAX_CONFIG_BYTES = 1 << 20
+KEYS = {"path": "the directories searched for platform specs, after specs/platforms of the project"}
+
+
 def _parse_config(path: str, data: bytes) -> dict | None:
     name = os.path.basename(path)
     if name == "pyproject.toml" and b"hpcspec" not in data:
@@ -79,15 +84,59 @@ def _parse_config(path: str, data: bytes) -> dict | None:
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    text = data.decode("utf-8", "replace")
     try:
-        config = tomllib.loads(data.decode("utf-8", "replace"))
+        config = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        from .diagnostics import Diagnostic, SpecError  # not on the path of a run that finds nothing wrong
-
-        raise SpecError([Diagnostic("E0107", f"cannot read `{name}`: {exc}")]) from None
+        _config_error(path, text, "E0107", f"cannot read `{name}`: {exc}", None,
+                      "fix the TOML syntax (https://toml.io)")
     if name == "pyproject.toml":
-        return config.get("tool", {}).get("hpcspec")
+        tool = config.get("tool")
+        if not isinstance(tool, dict) or "hpcspec" not in tool:
+            return None  # not a project that configures hpcspec
+        config = tool["hpcspec"]
+        if not isinstance(config, dict):
+            _config_error(path, text, "E0204", "`[tool.hpcspec]` in pyproject.toml must be a table, "
+                          f"not {type(config).__name__}", "hpcspec", "write `[tool.hpcspec]` with `path = [...]` "
+                          "below it (not `[[tool.hpcspec]]` or `hpcspec = ...`)")
+    for key in config:
+        if key not in KEYS:
+            from .didyoumean import did_you_mean
+
+            _config_error(path, text, "E0201", f"unknown key `{key}` in the hpcspec configuration", key,
+                          did_you_mean(key, KEYS) or
+                          "the keys are: " + "; ".join(f"`{k}`: {v}" for k, v in KEYS.items()))
+    extra = config.get("path", [])
+    if not isinstance(extra, list) or not all(isinstance(p, str) and p for p in extra):
+        _config_error(path, text, "E0204", "`path` in the hpcspec configuration must be a list of directories",
+                      "path", 'write path = ["platforms", "/shared/specs"]')
     return config
+
+
+def _config_error(path: str, text: str, code: str, message: str, key: str | None, help: str):
+    """A located error in a configuration file (tomllib gives no positions: the key's first
+    line is found in the text)."""
+    import re
+
+    from .diagnostics import Diagnostic, SpecError
+    from .source import SourceFile
+
+    source = SourceFile(path, _display(path), text)
+    span = None
+    if key is not None:
+        found = re.search(rf"^[ \t]*\[*[ \t]*(?:[\w.\"]*\.)?\"?{re.escape(key)}\"?\b", text, re.M)
+        if found:
+            start = found.start() + len(found.group(0)) - len(key) - (1 if found.group(0).endswith('"') else 0)
+            span = source.span(start, start + len(key))
+    raise SpecError([Diagnostic(code, message, span or source.span(0, 0), help=help)])
+
+
+def _display(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def _find_project(start: str, known: dict | None = None) -> tuple[str, dict] | None:
@@ -112,13 +161,7 @@ def search_dirs(spec_file: str, environ=None, known: dict | None = None) -> tupl
     found = _find_project(os.path.dirname(os.path.realpath(spec_file)), known)
     root, config = found if found else (os.getcwd(), {})
     dirs = [os.path.join(root, "specs", "platforms")]
-    extra = config.get("path", [])
-    if not isinstance(extra, list) or not all(isinstance(p, str) for p in extra):
-        from .diagnostics import Diagnostic, SpecError
-
-        raise SpecError([Diagnostic("E0205", "`path` in the hpcspec configuration must be a list of strings",
-                                    help='write path = ["platforms", "/shared/specs"]')])
-    dirs += [os.path.join(root, p) for p in extra]
+    dirs += [os.path.join(root, p) for p in config.get("path", [])]
     dirs += [p for p in environ.get("HPCSPEC_PATH", "").split(os.pathsep) if p]
     dirs.append(_shipped())
     unique: list[str] = []

@@ -205,8 +205,15 @@ class _Style:
         return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
 
 
-def use_colour(stream) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+def use_colour(stream=None) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set (https://no-color.org) or TERM=dumb."""
+    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return False
+    if stream is None:
+        from .console import is_terminal
+
+        return is_terminal("stderr")
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def render_text(diagnostic: Diagnostic, colour: bool = False) -> str:
@@ -220,16 +227,18 @@ def render_text(diagnostic: Diagnostic, colour: bool = False) -> str:
     if span is not None:
         number = str(span.line)
         pad = " " * len(number)
-        raw = span.source.line(span.line).replace("\t", " ")
-        text = _printable(raw)
-        start = min(span.column - 1, len(text))
-        end = span.end_column - 1 if span.end_line == span.line else len(text)
-        if len(text) > MAX_SHOWN:  # show a window of a very long line around the span
+        raw = span.source.line(span.line)
+        start = min(span.column - 1, len(raw))
+        end = span.end_column - 1 if span.end_line == span.line else len(raw)
+        if len(raw) > MAX_SHOWN:  # a window of a very long line around the span: linear, not quadratic
             left = max(0, start - MAX_SHOWN // 4)
-            right = min(len(text), left + MAX_SHOWN)
-            text = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+            right = min(len(raw), left + MAX_SHOWN)
+            text = ("…" if left else "") + _printable(raw[left:right].replace("\t", " ")) + \
+                ("…" if right < len(raw) else "")
             shift = left - (1 if left else 0)
             start, end = start - shift, min(end, right) - shift
+        else:
+            text = _printable(raw.replace("\t", " "))
         width = max(1, min(end, len(text)) - start)
         caret = " " * start + "^" * width
         label = f" {_printable(diagnostic.label)}" if diagnostic.label else ""
@@ -263,12 +272,3 @@ def render_all(diagnostics: Iterable[Diagnostic], colour: bool = False) -> str:
 
 def render_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
-
-
-def emit(diagnostics: Iterable[Diagnostic], fmt: str = "text", stream=None) -> None:
-    stream = stream or sys.stderr
-    diagnostics = list(diagnostics)
-    if fmt == "json":
-        stream.write(render_json(diagnostics))
-    elif diagnostics:
-        stream.write(render_all(diagnostics, use_colour(stream)))

@@ -43,7 +43,7 @@ def emit(plan: Plan) -> list:
         if found:
             problems += [replace(d, span=d.span or _span(plan, ("target", target.name))) for d in found]
             continue
-        artifacts += backend.emit_target(plan, target)
+        artifacts += [replace(a, target=target.name) for a in backend.emit_target(plan, target)]
     if problems:
         raise SpecError(problems)
     paths = [a.path for a in artifacts]

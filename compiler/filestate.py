@@ -30,13 +30,18 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_BYTES = 256 << 20  # beyond any file a compile reads (spec files are capped at 2 MiB)
+
+
 def entry(path: str, data: bytes | None = None) -> list | None:
-    """The entry for `path` as it is now (its bytes if already read); None if unreadable."""
+    """The entry for `path` as it is now (its bytes if already read); None if unreadable or
+    not a regular file (a FIFO there is never opened for reading)."""
     try:
         stat = os.stat(path)
         if data is None:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            from .files import read_regular
+
+            data = read_regular(path, MAX_BYTES)
     except OSError:
         return None
     return [sha256(data), _signature(stat) if _settled(stat) else None]

@@ -15,6 +15,7 @@ from .nodes import Assignment, Block, Ref, SpecFile, Value
 from .source import Span
 
 MAX_LENGTH = 65536
+MAX_CHAIN = 64  # ${a} -> ${b} -> ...: deeper than any real spec, and well within Python's stack
 
 
 class _Scope:
@@ -130,6 +131,11 @@ class _Interpolator:
             chain = " -> ".join(name for _, name, _ in self.active) + f" -> {ref.name}"
             self.report.error("E0210", f"interpolation cycle: {chain}", ref.span,
                               label="refers back to itself", help="break the cycle with a literal value")
+            return None
+        if len(self.active) >= MAX_CHAIN:
+            self.report.error("E0108", f"`${{{ref.name}}}` is reached through more than {MAX_CHAIN} "
+                                       "interpolations", ref.span, label="too deep",
+                              help="write the value literally somewhere along the chain")
             return None
         self.active.append((key, ref.name, ref.span))
         try:

@@ -11,6 +11,7 @@ import re
 
 from . import inputs
 from .diagnostics import Report, SpecError
+from .files import read_regular
 from .didyoumean import suggest
 from .nodes import Assignment, Block, Duration, Import, Ref, Size, SpecFile, Value
 from .source import SourceFile
@@ -230,9 +231,9 @@ def load_source(path, display: str) -> SourceFile:
 
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)  # never more: a huge file is refused unread
-            size = os.fstat(file.fileno()).st_size
+        # never more than the limit: a huge file is refused unread; a FIFO is never waited on
+        data = read_regular(path, MAX_FILE_BYTES, truncate=True)
+        size = os.stat(path).st_size
     except OSError as exc:
         raise SpecError([Diagnostic("E0107", f"cannot read `{display}`: {exc.strerror or exc}")]) from None
     inputs.read(path, data)
@@ -251,4 +252,6 @@ def load_source(path, display: str) -> SourceFile:
                                     help="save the file as UTF-8")]) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if "\r" in text:  # CRLF and old Mac CR line endings read as lines, never as one long comment
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceFile(path, display, text)

@@ -1,7 +1,8 @@
 """Stage 1, parse: source text -> lark tree, or a located syntax diagnostic.
 
 The LALR parser is built once per process, lazily, from the grammar shipped in
-``hpcspec.grammar``; lark caches the compiled tables on disk between runs.
+``hpcspec.grammar``. Lark's own on-disk cache is not used: it unpickles a file from the shared
+temporary directory, which another user could plant.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def parser():
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=True,
     )
 
 

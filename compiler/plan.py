@@ -37,26 +37,43 @@ def inputs_digest(checked: Checked) -> str:
     return digest.hexdigest()
 
 
+MAX_SOURCE_FILE = 16 << 20  # one local source file (README: Limits)
+MAX_SOURCE_TOTAL = 64 << 20  # all local source files of a code: they are copied into the image
+
+
 def _local_files(checked: Checked) -> list[tuple[str, bytes]]:
+    from .files import TooLarge, read_regular
+
     source = checked.code.source
     if not source.files:
         return []
     base = checked.program.code_file.source.path.parent
     out = []
-    for relative in source.files:
+    total = 0
+    for index, relative in enumerate(source.files):
         path = (base / relative)
-        span = checked.spans.values.get(("source", "files", source.files.index(relative)))
+        span = checked.spans.values.get(("source", "files", index))
         try:
             resolved = path.resolve()
             if not resolved.is_relative_to(base.resolve()):
                 raise OSError("outside the spec's directory")
-            data = resolved.read_bytes()
+            data = read_regular(resolved, min(MAX_SOURCE_FILE, MAX_SOURCE_TOTAL - total))
+            total += len(data)
             inputs.read(resolved, data)
             out.append((relative, data))
+        except TooLarge as exc:
+            whole = exc.size > MAX_SOURCE_FILE
+            raise SpecError([Diagnostic(
+                "E0108", f"source file `{relative}` is too large ({exc.size} bytes)" if whole else
+                f"source file `{relative}` takes the local sources past {MAX_SOURCE_TOTAL >> 20} MiB", span,
+                help=f"local source files are limited to {MAX_SOURCE_FILE >> 20} MiB each and "
+                     f"{MAX_SOURCE_TOTAL >> 20} MiB in all; publish a larger source as a `url` with its `sha256`"
+            )]) from None
         except OSError as exc:
             raise SpecError([Diagnostic("E0301", f"cannot read source file `{relative}`: "
                                                  f"{getattr(exc, 'strerror', None) or exc}", span,
-                                        help="`files` are paths relative to the code spec's directory")]) from None
+                                        help="`files` are regular files, relative to the code spec's "
+                                             "directory")]) from None
     return out
 
 

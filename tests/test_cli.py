@@ -10,7 +10,7 @@ import pytest
 
 from hpcspec import __version__
 
-from support import CODES, ROOT, run_cli
+from support import CODES, ROOT, run_cli, tool
 
 GROMACS = "specs/codes/gromacs.hpcspec"
 
@@ -47,12 +47,17 @@ def test_compile_then_check_round_trip(tmp_path: Path):
     script = next(out.glob("gromacs/*/job.slurm"))
     assert script.stat().st_mode & 0o111, "batch scripts are executable"
     script.write_text(script.read_text() + "# edited by hand\n")
-    stale = out / "gromacs" / "stale.txt"
-    stale.write_text("left over\n")
+    mine = out / "gromacs" / "notes.txt"
+    mine.write_text("the user's own file\n")
     check = run_cli("compile", GROMACS, "-o", str(out), "--check")
     assert check.returncode == 1
-    assert "-# edited by hand" in check.stdout and "--- a/gromacs/stale.txt" in check.stdout
+    assert "-# edited by hand" in check.stdout
+    assert "notes.txt" not in check.stdout and "(left alone): notes.txt" in check.stderr, \
+        "a file hpcspec did not write is named, never diffed"
     assert "# edited by hand" in script.read_text(), "--check never writes"
+    assert run_cli("compile", GROMACS, "-o", str(out)).returncode == 0
+    assert "# edited by hand" not in script.read_text(), "hpcspec's own file is replaced"
+    assert mine.read_text() == "the user's own file\n", "a file hpcspec did not write is kept"
 
 
 def test_check_on_empty_output_lists_every_file(tmp_path: Path):
@@ -104,9 +109,9 @@ def test_refuses_to_replace_a_foreign_directory(tmp_path: Path):
 
 
 def test_python_dash_m_and_console_script_agree(tmp_path: Path):
-    exe = shutil.which("hpcspec")
-    assert exe, "the hpcspec console script is installed"
     import subprocess
+
+    exe = tool("hpcspec")
 
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert proc.stdout == run_cli("--version").stdout
@@ -140,3 +145,17 @@ def test_the_plain_reader_agrees_with_argparse_wherever_it_answers(argv, capsys)
         assert plain is not None
     if plain is not None:
         assert full is not None and vars(plain) == full
+
+
+def test_python_dash_m_works_beside_a_clone_named_hpcspec(tmp_path: Path):
+    """`python -m hpcspec` from a directory that holds a clone called `hpcspec`: the clone is not
+    a package, and must not shadow the installed one."""
+    import subprocess
+    import sys
+
+    clone = tmp_path / "hpcspec"
+    shutil.copytree(ROOT / "compiler", clone / "compiler")
+    (clone / "pyproject.toml").write_text("")
+    proc = subprocess.run([sys.executable, "-m", "hpcspec", "--version"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"hpcspec {__version__}", proc.stderr

@@ -12,12 +12,18 @@ import pytest
 from support import CODES, ROOT, run_cli
 
 
+def _files(directory: Path):
+    """The code directories' files: not the output root's own bookkeeping (its lock, and the
+    record of which spec made which code directory, which names specs by their location)."""
+    return [p for p in sorted(directory.rglob("*")) if p.is_file() and p.parent != directory]
+
+
 def _tree(directory: Path) -> dict[str, bytes]:
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in _files(directory)}
 
 
 def _modes(directory: Path) -> dict[str, int]:
-    return {p.relative_to(directory).as_posix(): p.stat().st_mode & 0o777 for p in directory.rglob("*") if p.is_file()}
+    return {p.relative_to(directory).as_posix(): p.stat().st_mode & 0o777 for p in _files(directory)}
 
 
 # Each variant is an environment a CI runner or a colleague's laptop may have.

@@ -7,8 +7,9 @@ lines, run.sh, test.sh) runs in a sandbox with stub srun/sbatch/apptainer/ch-run
 and the payload's marker file must never appear.
 
 `build.commands`, `build.install` and `test` are shell by design (they run in the image build,
-never in a job) and are left out. The default profile tries one combined payload; the `slow`
-profile (run by CI) tries each payload on its own.
+never in a job) and are left out. The default run puts one payload in every string, the payload
+classes taken in turn (so every class and every string is tried, each in both forms across the
+run); the `slow` run (`scripts/test -m slow`) tries every payload, in both forms, in every string.
 """
 
 from __future__ import annotations
@@ -113,22 +114,44 @@ def _inside(diagnostic, texts: dict[str, str]) -> bool:
             and 1 <= span.end_column <= len(lines[span.end_line - 1]) + 1)
 
 
-def _variants(payloads: dict[str, str]):
+FORMS = ("alone", "appended")
+
+
+def _variant(relative: str, slot: Slot, label: str, payload: str, form: str):
+    inner = encode(payload) if form == "alone" else slot.inner + encode(payload)
+    return relative, slot, f"{label}-{form}", inner
+
+
+def _all_slots():
     for folder, name in SPECS:
         relative = f"{folder}/{name}.hpcspec"
         for slot in slots(relative):
-            for label, payload in payloads.items():
-                for form in ("alone", "appended"):
-                    inner = encode(payload) if form == "alone" else slot.inner + encode(payload)
-                    yield relative, slot, f"{label}-{form}", inner
+            yield relative, slot
 
 
-def _exercise(project: Path, payloads: dict[str, str], scratch: Path) -> dict:
+def every_payload_everywhere(payloads: dict[str, str]):
+    for relative, slot in _all_slots():
+        for label, payload in payloads.items():
+            for form in FORMS:
+                yield _variant(relative, slot, label, payload, form)
+
+
+def one_payload_per_string(payloads: dict[str, str]):
+    """String n gets payload class n mod k, alone or appended in alternate rounds of k strings:
+    every string once, every class many times and in both forms."""
+    labels = sorted(payloads)
+    for number, (relative, slot) in enumerate(_all_slots()):
+        label = labels[number % len(labels)]
+        yield _variant(relative, slot, label, payloads[label], FORMS[number // len(labels) % len(FORMS)])
+
+
+def _exercise(project: Path, variants_of, scratch: Path) -> dict:
     variants = scratch / "variants"
-    stats = {"variants": 0, "refused": 0, "compiled": 0}
+    stats = {"variants": 0, "refused": 0, "compiled": 0, "classes": set()}
     originals = {f"{folder}/{name}.hpcspec": (ROOT / "specs" / folder / f"{name}.hpcspec").read_text()
                  for folder, name in SPECS}
-    for number, (relative, slot, label, inner) in enumerate(_variants(payloads)):
+    for number, (relative, slot, label, inner) in enumerate(variants_of):
+        stats["classes"].add(label)
         text = originals[relative]
         changed = text[: slot.start + 1] + inner + text[slot.end - 1:]
         target = project / "specs" / relative
@@ -153,17 +176,19 @@ def _exercise(project: Path, payloads: dict[str, str], scratch: Path) -> dict:
     return stats
 
 
-def test_combined_payload_in_every_string(project, tmp_path):
+def test_a_payload_in_every_string_every_class_in_turn(project, tmp_path):
     sandbox.require()
-    stats = _exercise(project, {"combined": COMBINED}, tmp_path)
+    payloads = {**PAYLOADS, "combined": COMBINED}
+    stats = _exercise(project, one_payload_per_string(payloads), tmp_path)
     print(stats)
-    assert stats["variants"] > 500 and stats["compiled"] > 50 and stats["refused"] > 50
+    assert stats["classes"] == {f"{label}-{form}" for label in payloads for form in FORMS}
+    assert stats["variants"] > 250 and stats["compiled"] > 50 and stats["refused"] > 25
 
 
 @pytest.mark.slow
 def test_each_payload_in_every_string(project, tmp_path):
     sandbox.require()
-    stats = _exercise(project, PAYLOADS, tmp_path)
+    stats = _exercise(project, every_payload_everywhere(PAYLOADS), tmp_path)
     print(stats)
     assert stats["compiled"] > 500
 

@@ -80,16 +80,16 @@ def _chmod_output(project: Path) -> None:
     os.chmod(project / "out" / "mpi-ring" / "localhost" / "job.slurm", 0o644)
 
 
-def _extra_output(project: Path) -> None:
-    (project / "out" / "mpi-ring" / "stray.txt").write_text("not made by hpcspec\n")
+def _remove_one_output(project: Path) -> None:
+    (project / "out" / "mpi-ring" / "localhost" / "binds.txt").unlink()
 
 
 def _delete_output(project: Path) -> None:
     shutil.rmtree(project / "out" / "mpi-ring")
 
 
-@pytest.mark.parametrize("change", [_edit_output, _chmod_output, _extra_output, _delete_output],
-                         ids=["edited", "mode", "extra-file", "deleted"])
+@pytest.mark.parametrize("change", [_edit_output, _chmod_output, _remove_one_output, _delete_output],
+                         ids=["edited", "mode", "one-file-removed", "deleted"])
 def test_a_changed_output_fails_check_with_a_diff(project: Path, change) -> None:
     change(project)
     code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
@@ -98,6 +98,17 @@ def test_a_changed_output_fails_check_with_a_diff(project: Path, change) -> None
     code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out")
     assert (code, full) == (0, True) and "(written)" in out
     assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+
+
+def test_a_file_hpcspec_did_not_write_changes_nothing(project: Path) -> None:
+    """An image or a job's output in the code directory is the user's: not an output of hpcspec,
+    so the run is still skipped, and a full run leaves it alone."""
+    mine = project / "out" / "mpi-ring" / "mpi-ring.sif"
+    mine.write_bytes(b"an image\n")
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    code, full, _, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check", "--no-cache")
+    assert (code, full) == (0, True) and "mpi-ring.sif" in err
+    assert mine.read_bytes() == b"an image\n"
 
 
 def _edit_spec(project: Path) -> None:

@@ -43,10 +43,10 @@ class Source(Model):
                         "or `files`" + (f"; found {', '.join(kinds)}" if kinds else ""),
                         "keep one of them", "E0213")
         if self.url and not self.sha256:
-            raise _fail("missing", "a `url` source needs its `sha256`",
+            raise _fail("hpcspec_source_missing", "a `url` source needs its `sha256`",
                         "add sha256 = \"...\" (run `sha256sum` on the download)", "E0203")
         if self.git and not self.commit:
-            raise _fail("missing", "a `git` source needs the `commit` to build",
+            raise _fail("hpcspec_source_missing", "a `git` source needs the `commit` to build",
                         "add commit = \"<40 hex digits>\"", "E0203")
         if self.sha256 and not self.url:
             raise _fail("hpcspec_source_kind", "`sha256` checks a `url` download", "remove it or add `url`",
@@ -91,7 +91,7 @@ class Build(Model):
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> "Build":
         if self.kind == "script" and not self.commands:
-            raise _fail("missing", "a `script` build needs `commands`",
+            raise _fail("hpcspec_build_missing", "a `script` build needs `commands`",
                         'add commands = ["...", ...]: each runs in the source tree', "E0203")
         if self.kind != "script" and self.commands:
             raise _fail("hpcspec_build_kind", f"`commands` belong to a `script` build, not `{self.kind}`",

@@ -56,9 +56,20 @@ Version = Annotated[str, Field(max_length=64), _pattern(
     "hpcspec_version", r"[0-9A-Za-z][0-9A-Za-z._+\-]*", "a valid version",
     'write a version such as "2023.3" or "8.1.23"')]
 
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def _real_checksum(value: str) -> str:
+    if len(set(value)) == 1 or value == EMPTY_SHA256:
+        raise _fail("hpcspec_sha256", "this is a placeholder, not the checksum of a source archive"
+                    if value != EMPTY_SHA256 else "this is the sha256 of an empty file",
+                    "give the 64 hex digits `sha256sum FILE` prints for the real download")
+    return value
+
+
 Sha256 = Annotated[str, _pattern(
     "hpcspec_sha256", r"[0-9a-f]{64}", "a sha256 checksum",
-    "give the 64 lower-case hex digits printed by `sha256sum FILE`")]
+    "give the 64 lower-case hex digits printed by `sha256sum FILE`"), AfterValidator(_real_checksum)]
 
 GitCommit = Annotated[str, _pattern(
     "hpcspec_commit", r"[0-9a-f]{40}|[0-9a-f]{64}", "a full git commit id",
@@ -144,12 +155,18 @@ def _rel_path(value: str) -> str:
 RelPath = Annotated[str, Field(max_length=1024), AfterValidator(_rel_path)]
 
 
+MAX_WALLTIME = Duration(366 * 86400)  # no site runs a job longer; schedulers overflow far beyond it
+
+
 def _duration(value: Any) -> Duration:
     if not isinstance(value, Duration):
         raise _fail("hpcspec_duration", "expected a duration", "write a duration such as 30min, 12h or 1d",
                     "E0204")
     if value.seconds <= 0:
         raise _fail("hpcspec_duration", "a duration must be longer than 0s", "", "E0205")
+    if value.seconds > MAX_WALLTIME.seconds:
+        raise _fail("hpcspec_duration", f"{value} is longer than any scheduler runs a job",
+                    f"walltimes are at most {MAX_WALLTIME}", "E0205")
     return value
 
 

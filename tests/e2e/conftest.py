@@ -2,6 +2,12 @@
 
 Locally the tests skip with the reason when the machine cannot run them (not root, not
 Debian). With HPCSPEC_E2E=required (set by .ci/run) they fail instead: CI must run them.
+
+Nothing here depends on the user's home or git configuration, and no failed or interrupted run
+can poison the next: the only state kept between runs is the debootstrapped base file system
+(`$HPCSPEC_E2E_CACHE/bookworm`, published by a rename once complete); each session imports it
+into a ch-image storage of its own (under a second), with Charliecloud's git-based build cache
+turned off and HOME a fresh directory.
 """
 
 from __future__ import annotations
@@ -57,9 +63,11 @@ def cluster(tmp_path_factory) -> Cluster:
     if reason:
         _unavailable(reason)
     directory = tmp_path_factory.mktemp("slurm")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "HPCSPEC_"))}
-    env.update(SLURM_CONF=str(directory / "slurm.conf"), CH_IMAGE_STORAGE=str(CACHE / "ch"),
-               USER=env.get("USER") or "root")
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "HPCSPEC_", "GIT_", "CH_"))}
+    env.update(SLURM_CONF=str(directory / "slurm.conf"), CH_IMAGE_STORAGE=str(tmp_path_factory.mktemp("ch") / "storage"),  # ch-image makes it
+               CH_IMAGE_CACHE="disabled", HOME=str(home), GIT_CONFIG_NOSYSTEM="1",
+               GIT_CONFIG_GLOBAL=str(home / ".gitconfig"), USER=env.get("USER") or "root")
     for step in (["install"], ["base-image", str(CACHE)]):
         proc = subprocess.run([str(PROVISION), *step], env=env, capture_output=True, text=True, timeout=900)
         if proc.returncode != 0:

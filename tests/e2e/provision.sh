@@ -5,8 +5,10 @@
 #   provision.sh install              apt-get install what is missing (root)
 #   provision.sh start DIR            munge + slurmctld + slurmd, config and state in DIR
 #   provision.sh stop DIR             stop the daemons started by `start DIR`
-#   provision.sh base-image CACHE     debootstrap Debian 12 once into CACHE, import it into
-#                                     ch-image storage ($CH_IMAGE_STORAGE) as debian:bookworm
+#   provision.sh base-image CACHE     debootstrap Debian 12 once into CACHE/rootfs-bookworm (published by
+#                                     a rename when complete, so an interrupted run leaves nothing
+#                                     half-made), import it into ch-image storage
+#                                     ($CH_IMAGE_STORAGE) as debian:bookworm
 #
 # The cluster listens on 127.0.0.1, ports 16817/16818, so it never meets a real Slurm.
 set -euo pipefail
@@ -97,6 +99,19 @@ stop() {
   done
 }
 
+# Remove a partial debootstrap directory; an interrupted debootstrap can leave /proc or /sys
+# mounted inside it, which must be unmounted first, never deleted through.
+remove_partial() {
+  local dir
+  for dir in "$@"; do
+    [ -e "${dir}" ] || continue
+    awk -v top="${dir}" 'index($2, top) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
+      umount -l "${mount}" 2>/dev/null || true
+    done
+    rm -rf --one-file-system "${dir}"
+  done
+}
+
 base_image() {
   local cache="$1"
   : "${CH_IMAGE_STORAGE:?set CH_IMAGE_STORAGE}"
@@ -105,15 +120,20 @@ base_image() {
     return 0
   fi
   mkdir -p "${cache}"
-  if [ ! -f "${cache}/bookworm.done" ]; then
-    rm -rf "${cache}/bookworm"
-    debootstrap --variant=minbase bookworm "${cache}/bookworm" "${MIRROR}" >"${cache}/debootstrap.log" 2>&1 \
-      || { tail -n 20 "${cache}/debootstrap.log" >&2; die "debootstrap failed"; }
+  # the directory exists only once complete: debootstrap fills a partial directory, renamed at the end
+  local rootfs="${cache}/rootfs-bookworm"
+  if [ ! -d "${rootfs}" ]; then
+    local work="${cache}/rootfs-bookworm.partial.$$"
+    remove_partial "${cache}"/rootfs-bookworm.partial.*
+    debootstrap --variant=minbase bookworm "${work}" "${MIRROR}" >"${cache}/debootstrap.log" 2>&1 \
+      || { tail -n 20 "${cache}/debootstrap.log" >&2; remove_partial "${work}"; die "debootstrap failed"; }
     # importing device nodes would fill the disk: the image needs an empty /dev
-    rm -rf "${cache}/bookworm/dev" && mkdir "${cache}/bookworm/dev"
-    touch "${cache}/bookworm.done"
+    rm -rf "${work}/dev" && mkdir "${work}/dev"
+    mv "${work}" "${rootfs}"
   fi
-  /usr/bin/python3 /usr/bin/ch-image import "${cache}/bookworm" debian:bookworm >/dev/null
+  local said
+  said="$(/usr/bin/python3 /usr/bin/ch-image import "${rootfs}" debian:bookworm 2>&1)" \
+    || { printf '%s\n' "${said}" >&2; die "ch-image import of ${rootfs} failed"; }
 }
 
 case "${1:-}" in

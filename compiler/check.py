@@ -171,6 +171,13 @@ def _target(name: str, code: Code, spans: SpanMap, program: Program, cache: _Cac
     if platform_block is None:
         return None
     if target.override is not None:
+        extends = target.override.get("extends")
+        if extends is not None:
+            report.error("E0306", f"target `{name}`: an `override` cannot change what a platform `extends`",
+                         extends.key_span, label="not possible in an override",
+                         help="write a platform spec that extends the other platform, and use it as this "
+                              "target's platform")
+            return None
         platform_block = merge(platform_block, target.override, report)  # type: ignore[assignment]
     platform_v = cache.get(platform_block, Platform, ())  # type: ignore[arg-type]
     if platform_v is None:

@@ -20,10 +20,28 @@ class Flags:
     fallback_reason: str = ""  # why it is not the node's own microarchitecture
 
 
+# Directories archspec reads its tables from instead of its own (archspec/cpu/schema.py).
+TABLE_DIRS = ("ARCHSPEC_CPU_DIR", "ARCHSPEC_EXTENSION_CPU_DIR")
+
+
 @lru_cache(maxsize=1)
 def targets():
+    import os
+
     import archspec.cpu
 
+    from . import inputs
+    from .files import read_regular
+
+    for variable in TABLE_DIRS:  # tables named by the environment are inputs like any spec
+        directory = os.environ.get(variable)
+        if directory:
+            for name in ("microarchitectures.json", "microarchitectures_schema.json"):
+                path = os.path.join(directory, name)
+                try:
+                    inputs.read(path, read_regular(path, 64 << 20))
+                except OSError:
+                    inputs.looked_for(path, False)
     return archspec.cpu.TARGETS
 
 

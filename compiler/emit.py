@@ -16,6 +16,11 @@ def _span(plan: Plan, where: tuple):
     return plan.spans.values.get(where) or plan.spans.block_head(where)
 
 
+def _top(path: str) -> str:
+    """The name a path takes directly in its code directory."""
+    return path.split("/")[1]
+
+
 def emit(plan: Plan) -> list:
     from hpcspec.backends.base import BackendError, registry
     from hpcspec.backends.containers import UnsupportedFeature, emit_container
@@ -30,6 +35,7 @@ def emit(plan: Plan) -> list:
     except UnsupportedFeature as exc:
         raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", _span(plan, exc.where),
                                     help=exc.help)]) from None
+    placed: dict[str, str] = {_top(a.path): "the container recipe" for a in artifacts}  # top name -> owner
     for target in plan.targets:
         cls = backends.get(target.backend)
         if cls is None:
@@ -43,7 +49,18 @@ def emit(plan: Plan) -> list:
         if found:
             problems += [replace(d, span=d.span or _span(plan, ("target", target.name))) for d in found]
             continue
-        artifacts += [replace(a, target=target.name) for a in backend.emit_target(plan, target)]
+        own = [replace(a, target=target.name) for a in backend.emit_target(plan, target)]
+        for top in sorted({_top(a.path) for a in own}):
+            if top in placed:  # a target's directory is its own: nothing else may live there
+                problems.append(Diagnostic(
+                    "E0802", f"target `{target.name}` would write its files into `{plan.code}/{top}`, where "
+                             f"{placed[top]} has its files",
+                    plan.spans.keys.get(("target", target.name)) if plan.spans else None,
+                    label="this name is taken in the output",
+                    help="rename the target (the code directory holds the definition file, the "
+                         "Dockerfile and hpcspec/ beside one directory per target)"))
+            placed.setdefault(top, f"target `{target.name}`")
+        artifacts += own
     if problems:
         raise SpecError(problems)
     paths = [a.path for a in artifacts]

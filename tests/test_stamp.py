@@ -227,3 +227,91 @@ def test_settled_files_are_checked_by_stat_and_a_same_size_edit_is_still_seen(pr
     script.write_text(text.replace("#SBATCH", "#SBATCX", 1))  # same size
     code, full, out, _ = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
     assert (code, full) == (1, True) and "SBATCX" in out
+
+
+def test_a_retargeted_symlink_to_the_spec_is_another_run(project: Path) -> None:
+    """The spec is reached through a symlink; pointing the link at another spec must not find
+    the old stamp "unchanged"."""
+    other = project / "other.hpcspec"
+    other.write_text((project / "ring.hpcspec").read_text().replace('version     = "1.0"', 'version     = "2.0"'))
+    link = project / "link.hpcspec"
+    link.symlink_to("ring.hpcspec")
+    assert run(project, "compile", "link.hpcspec", "-o", "out")[0] == 0
+    assert run(project, "compile", "link.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    link.unlink()
+    link.symlink_to("other.hpcspec")
+    code, full, out, _ = run(project, "compile", "link.hpcspec", "-o", "out", "--check")
+    assert (code, full) == (1, True) and "2.0" in out
+
+
+def test_a_retargeted_output_symlink_is_another_run(project: Path) -> None:
+    (project / "elsewhere").mkdir()
+    link = project / "out-link"
+    link.symlink_to("out")
+    assert run(project, "compile", "ring.hpcspec", "-o", "out-link")[0] == 0
+    assert run(project, "compile", "ring.hpcspec", "-o", "out-link", "--check")[:2] == (0, False)
+    link.unlink()
+    link.symlink_to("elsewhere")  # an empty directory: --check must fail, not say "unchanged"
+    assert run(project, "compile", "ring.hpcspec", "-o", "out-link", "--check")[:2] == (1, True)
+
+
+def test_an_upgraded_dependency_or_plugin_is_another_run(project: Path, tmp_path: Path) -> None:
+    """A directory on the import path changes when a package is installed, upgraded or removed
+    there (archspec's CPU tables, a backend plug-in): the stamp records each with its mtime."""
+    site = tmp_path / "site"
+    site.mkdir()
+    env = {"PYTHONPATH": str(site)}
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", env=env)[0] == 0
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check", env=env)[:2] == (0, False)
+    (site / "archspec-99.0.dist-info").mkdir()  # as pip leaves it after an upgrade
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check", env=env)[1]
+
+
+def test_archspec_tables_named_by_the_environment_are_inputs(project: Path, tmp_path: Path) -> None:
+    import archspec
+
+    tables = tmp_path / "cpu"
+    tables.mkdir()
+    shipped = Path(archspec.__file__).parent / "json" / "cpu"
+    for name in ("microarchitectures.json", "microarchitectures_schema.json"):
+        shutil.copyfile(shipped / name, tables / name)
+    env = {"ARCHSPEC_CPU_DIR": str(tables)}
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check", env=env)[1], "a new variable"
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check", env=env)[:2] == (0, False)
+    with (tables / "microarchitectures.json").open("a") as handle:
+        handle.write("\n")
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check", env=env)[1], "the table changed"
+
+
+def test_the_cache_is_private_and_holds_nothing_that_runs(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "stamps"
+    assert (cache.stat().st_mode & 0o777) == 0o700 and (cache / "stamps").stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in cache.iterdir()) == ["stamps"], "no compiled templates or pickles"
+    for stamp in (cache / "stamps").iterdir():
+        json.loads(stamp.read_text())  # plain data
+    os.chmod(cache, 0o777)  # writable by others: stamps there could have been planted
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)
+    os.chmod(cache, 0o700)
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, False)
+
+
+def test_a_relative_xdg_cache_home_is_ignored(project: Path, tmp_path: Path) -> None:
+    env = {"HPCSPEC_CACHE_DIR": "", "XDG_CACHE_HOME": "relative-cache", "HOME": str(tmp_path / "home")}
+    env_clean = {k: v for k, v in env.items() if v}
+    full_env = {k: v for k, v in os.environ.items() if k != "HPCSPEC_CACHE_DIR"}
+    full_env.update(env_clean)
+    proc = subprocess.run([sys.executable, "-c", PROBE, "compile", "ring.hpcspec", "-o", "out"], cwd=project,
+                          capture_output=True, text=True, env=full_env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert not (project / "relative-cache").exists()
+    assert (tmp_path / "home" / ".cache" / "hpcspec" / "stamps").is_dir()
+
+
+def test_a_fifo_where_a_stamp_should_be_is_ignored(project: Path, tmp_path: Path) -> None:
+    [stamp] = (tmp_path / "stamps" / "stamps").iterdir()
+    stamp.unlink()
+    os.mkfifo(stamp)
+    started = time.monotonic()
+    assert run(project, "compile", "ring.hpcspec", "-o", "out", "--check")[:2] == (0, True)
+    assert time.monotonic() - started < 30

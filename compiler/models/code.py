@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .binds import BindDir, BindFile
 from .platform import AbiFamily
@@ -75,13 +75,27 @@ class ContainerMpi(Model):
     standard: Version | None = None
 
 
+def _literal_flag(value: str) -> str:
+    if "$" in value or "`" in value:
+        raise _fail("hpcspec_flag", f"`{value}` holds `$` or a backquote, which make and the shell would expand",
+                    "compiler flags are passed literally: write the value itself (hpcspec resolves "
+                    "${name} in specs before anything runs); a make build's `options` may use make's "
+                    "own $(VAR)")
+    return value
+
+
+# A compiler flag: exported as CFLAGS/CXXFLAGS/FFLAGS, which make (make and autotools builds)
+# expands again in its recipes, so it may hold neither `$` nor a backquote.
+Flag = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_literal_flag)]
+
+
 class Build(Model):
     kind: BuildKind
     directory: RelPath | None = None  # where the build runs, inside the source tree
     options: list[Arg] = []  # cmake -D..., configure --with-..., make VAR=...
-    cflags: list[Arg] = []
-    cxxflags: list[Arg] = []
-    fflags: list[Arg] = []
+    cflags: list[Flag] = []
+    cxxflags: list[Flag] = []
+    fflags: list[Flag] = []
     targets: list[Name] = []  # make targets (default: the default target)
     install: list[Command] = []  # make: commands that install into $PREFIX (default: make install)
     commands: list[Command] = []  # script: the build, run with PREFIX, CFLAGS... set
@@ -115,7 +129,7 @@ class Target(Model):
     # bind: container MPI replaced by the host's at run time (MPICH ABI);
     # host: built on the host against its MPI (targeting); hybrid: container MPI, host launcher.
     model: Model_ | None = None
-    cpu_flags: list[Arg] | None = None  # replaces the flags archspec derives
+    cpu_flags: list[Flag] | None = None  # replaces the flags archspec derives
     prefix: AbsPath | None = None
     env: dict[EnvName, Text] = {}
     modules: list[Module] = []

@@ -63,6 +63,12 @@ class UnsupportedFeature(Exception):
 FORMATS = {"apptainer": apptainer_definition, "docker": dockerfile}
 
 
+def reserved_names(code: str) -> set[str]:
+    """The names the container recipe can take in a code directory, whichever formats a
+    compile writes (a target named like one would mix its files in when another target adds it)."""
+    return {SCRIPTS, "Dockerfile", f"{code}.def"}
+
+
 def emit_container(plan: Plan) -> list[Artifact]:
     """Every container format the plan's runtimes build from, and the scripts they copy."""
     return [FORMATS[name](plan) for name in plan.recipe.formats] + script_artifacts(plan)

@@ -1,7 +1,7 @@
 """The generic site backend: the bind manifest, batch script and host build of each target.
 
-Everything comes from the platform spec through the shared layers: :mod:`.schedulers`,
-:mod:`.launchers` and :mod:`.runtimes`.
+Everything comes from the platform spec through the target's plug-ins: its scheduler,
+launcher and runtime (plugin.py); this class only lays their pieces out.
 """
 
 from __future__ import annotations
@@ -11,48 +11,14 @@ import json
 from hpcspec.ir import Plan, TargetPlan
 
 from .base import Artifact, Backend
-from .launchers import launch_words
 from .render import render
-from .runtimes import RUNTIMES, runtime_for
-from .schedulers import SCHEDULERS
 from .shell import Raw, Word, export_line
-
-ENV_FILE_NOTE = ("Apptainer and Singularity read an env file with a shell interpreter: values are "
-                 "single-quoted so that they stay literal; they evaluate each value once more in the "
-                 "container, so for Apptainer >= 1.1 the env file escapes \\, $ and ` in the values "
-                 "(the values listed here are the ones the container sees)")
-LD_NOTE = ("Singularity 3.6+ and Apptainer replace the container's LD_LIBRARY_PATH with the one given "
-           "here rather than appending to it: the list ends with the runtime's own library directory")
 
 
 class GenericBackend(Backend):
+    """What every site needs, from its platform spec alone; any scheduler, launcher and runtime."""
+
     name = "generic"
-    schedulers = frozenset(SCHEDULERS)
-    runtimes = frozenset(RUNTIMES)
-    launchers = frozenset({"srun", "mpirun", "mpiexec"})
-
-    def unsupported(self, target: TargetPlan):
-        problems = super().unsupported(target)
-        if problems:
-            return problems
-        runtime = self.runtime(target)
-        if target.launcher.kind == "srun" and target.scheduler.kind != "slurm":
-            problems.append(self._problem(target, "srun needs Slurm", "use mpiexec or mpirun"))
-        modes = sorted({b.mode for b in target.binds} - set(runtime.bind_modes))
-        if modes:
-            problems.append(self._problem(
-                target, f"{runtime.name} cannot make `{modes[0]}` binds",
-                f"drop `:{modes[0]}` from the binds of this target's platform, MPI and target"))
-        if target.model == "host" and not runtime.can_build_on_host():
-            problems.append(self._problem(
-                target, f"{runtime.name} cannot rebuild an image on the host (host model)",
-                "use an MPICH-ABI host MPI with the bind model, or the hybrid model"))
-        return problems
-
-    def _problem(self, target, message, help):
-        from hpcspec.diagnostics import Diagnostic
-
-        return Diagnostic("E0507", f"target `{target.name}`: {message}", help=help)
 
     # -- layout --------------------------------------------------------------------------------
     def directory(self, plan: Plan, target: TargetPlan) -> str:
@@ -64,10 +30,10 @@ class GenericBackend(Backend):
 
     # -- pieces (hooks) ------------------------------------------------------------------------
     def runtime(self, target: TargetPlan):
-        return runtime_for(target.runtime.kind, target.runtime.version, target.runtime.command)
+        return target.runtime
 
     def scheduler(self, target: TargetPlan):
-        return SCHEDULERS[target.scheduler.kind]()
+        return target.scheduler
 
     def bind_list(self, target: TargetPlan) -> str:
         return self.runtime(target).bind_list(list(target.binds))
@@ -99,13 +65,13 @@ class GenericBackend(Backend):
             "ld_library_path": dict(target.environment).get("LD_LIBRARY_PATH", "").split(":")
             if dict(target.environment).get("LD_LIBRARY_PATH") else [],
             "modules": list(target.modules),
-            "notes": [ENV_FILE_NOTE, LD_NOTE],
+            "notes": list(runtime.notes()),
         }
 
-    def launch(self, plan: Plan, target: TargetPlan, env_file: Word | None, hostfile: Word | None) -> list[Word]:
+    def launch(self, plan: Plan, target: TargetPlan, env_file: Word | None) -> list[Word]:
         runtime = self.runtime(target)
         argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
-        return launch_words(target, hostfile) + runtime.exec_words(
+        return target.launcher.words(target) + runtime.exec_words(
             Raw('"${image}"'), list(target.binds), env_file, argv)
 
     # -- artifacts -----------------------------------------------------------------------------
@@ -138,21 +104,23 @@ class GenericBackend(Backend):
         return "\n".join(lines) + "\n"
 
     def batch_script(self, plan: Plan, target: TargetPlan, folder: str) -> Artifact:
-        runtime, scheduler = self.runtime(target), self.scheduler(target)
-        hostfile = target.launcher.kind != "srun" and target.launcher.hostfile
+        runtime, scheduler, launcher = self.runtime(target), self.scheduler(target), target.launcher
+        hostfile = launcher.wants_hostfile
         env_file = Raw('"${env_file}"') if runtime.env_file() else None
         path = f"{folder}/{scheduler.script_name}"
         text = render(
             "batch.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
             directives=scheduler.directives(target), scheduler=scheduler, runtime=runtime,
-            script_path=path, image_default=runtime.image_default(plan.code),
+            submit=scheduler.submit_hint(target, path), image_default=runtime.image_default(plan.code),
             image_check=runtime.image_check(), build_hint=runtime.build_hint(plan.code),
-            env_lines=self.env_file_lines(target),
-            workdir=f"${{{scheduler.submit_dir}:-${{PWD}}}}",
+            env_lines=self.env_file_lines(target), workdir=scheduler.workdir(),
             setup=scheduler.setup_lines(target), modules=list(target.modules),
             env_file=runtime.env_file(), exports=self.exports(target), hostfile=hostfile,
-            hostfile_lines=scheduler.hostfile_lines("hostfile") if hostfile else [],
-            launch=self.launch(plan, target, env_file, Raw('"${hostfile}"') if hostfile else None),
+            node_count=scheduler.node_count if launcher.uses_node_count else None,
+            hostfile_lines=(scheduler.host_list_lines(target, "hosts")
+                            + launcher.hostfile_lines("hosts", "hostfile")) if hostfile else [],
+            launch_setup=scheduler.launch_lines(target) + launcher.setup_lines(target),
+            launch=self.launch(plan, target, env_file),
         )
         return Artifact.text(path, text, executable=True)
 

@@ -1,33 +1,161 @@
-"""The launcher layer: the words that start one container per rank."""
+"""Launchers: the words that start one container per rank (registered in ``hpcspec.launchers``).
+
+- srun (Slurm) [srun(1)]: ``--mpi=PLUGIN`` picks how ranks wire up (pmi2, pmix, cray_shasta).
+- hydra: MPICH's and Intel MPI's ``mpiexec``/``mpirun`` (``-n``, ``-ppn``, ``-f HOSTFILE`` with
+  ``host:slots`` lines); it wires up MPICH-ABI MPIs through PMI.
+- openmpi: Open MPI's ``mpirun`` (``-n``, ``--map-by ppr:P:node:PE=C``, ``--hostfile`` with
+  ``host slots=N`` lines); it starts Open MPI ranks only (its own PMIx), so an MPICH-ABI
+  container started by it would run as singletons.
+- pals: HPE Cray PALS ``mpiexec`` (``-n``, ``--ppn``, ``--depth``, ``--cpu-bind``; the hosts come
+  from ``$PBS_NODEFILE`` by itself) [ALCF Polaris user guide]; it starts Cray MPICH.
+- flux: ``flux run -N -n -c [-g] -o cpu-affinity=per-task`` [flux-run(1)], with ``-o pmi=`` for
+  the PMI the MPI needs (``cray-pals`` for Cray MPICH [flux-coral2], ``simple`` for MPICH,
+  ``pmix`` for Open MPI).
+"""
 
 from __future__ import annotations
 
-from hpcspec.ir import TargetPlan
+from typing import TYPE_CHECKING, Literal
 
-from .shell import Raw, Word
+from hpcspec.models.types import Name
 
+from .plugin import Launcher, LauncherOptions
+from .shell import Raw
 
-def launch_words(target: TargetPlan, hostfile: Word | None) -> list:
-    """The launcher and its options, as one group of words."""
-    launcher, job = target.launcher, target.job
-    if launcher.kind == "srun":
-        words: list[Word] = ["srun"]
-        if launcher.plugin:
-            words.append(f"--mpi={launcher.plugin}")
-        return [tuple(words + list(launcher.flags))]
-    # mpirun / mpiexec started inside the allocation
-    total = Raw(f'"$(( {_nodes_var(target)} * {job.tasks_per_node} ))"')
-    words = [launcher.kind, "-n", total]
-    if launcher.flavour == "openmpi":
-        words += ["--map-by", f"ppr:{job.tasks_per_node}:node:PE={job.cpus_per_task}"]
-        if hostfile is not None:
-            words += ["--hostfile", hostfile]
-    else:  # Hydra: MPICH, Intel MPI, MVAPICH2
-        words += ["-ppn", str(job.tasks_per_node)]
-        if hostfile is not None:
-            words += ["-f", hostfile]
-    return [tuple(words + list(launcher.flags))]
+if TYPE_CHECKING:
+    from hpcspec.ir import TargetPlan
+
+MPICH_FAMILY = ("mpich", "mpi-abi")
 
 
-def _nodes_var(target: TargetPlan) -> str:
-    return {"slurm": "SLURM_JOB_NUM_NODES", "pbs": "nodes"}.get(target.scheduler.kind, "nodes")
+def _total(target: "TargetPlan") -> Raw:
+    return Raw(f'"$(( nodes * {target.job.tasks_per_node} ))"')
+
+
+class Srun(Launcher):
+    name = "srun"
+    summary = "Slurm's srun: one task per rank, wired up by an --mpi plugin"
+    command = "srun"
+    schedulers = frozenset({"slurm"})
+    local_rank = "SLURM_LOCALID"
+    # what each srun MPI plugin can wire up
+    PLUGINS = {"pmi2": ("mpich", "mpi-abi", "mpt", "openmpi"), "pmix": ("mpich", "mpi-abi", "openmpi"),
+               "cray_shasta": ("mpich", "mpi-abi")}
+
+    def wires(self, abi: str, plugin: str | None) -> str | None:
+        if plugin in self.PLUGINS and abi not in self.PLUGINS[plugin]:
+            return f"srun --mpi={plugin} wires up {', '.join(self.PLUGINS[plugin])} ranks, not {abi}"
+        return None
+
+    def words(self, target: "TargetPlan") -> list:
+        words = [self.path]
+        if target.mpi_plugin:
+            words.append(f"--mpi={target.mpi_plugin}")
+        return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
+
+
+class Hydra(Launcher):
+    name = "hydra"
+    summary = "MPICH / Intel MPI mpiexec (Hydra): -n, -ppn, -f hostfile"
+    command = "mpiexec"
+    uses_node_count = True
+    local_rank = "MPI_LOCALRANKID"
+
+    def wires(self, abi: str, plugin: str | None) -> str | None:
+        if abi not in MPICH_FAMILY:
+            return f"Hydra's mpiexec starts MPICH-ABI ranks through PMI, not {abi}"
+        return None
+
+    def words(self, target: "TargetPlan") -> list:
+        words = [self.path, "-n", _total(target), "-ppn", str(target.job.tasks_per_node)]
+        if self.wants_hostfile:
+            words += ["-f", Raw('"${hostfile}"')]
+        return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
+
+    def hostfile_lines(self, hosts_var: str, hostfile_var: str) -> list[str]:
+        return [f"awk '{{ print $1 \":\" $2 }}' \"${{{hosts_var}}}\" > \"${{{hostfile_var}}}\""]
+
+
+class OpenMpi(Launcher):
+    name = "openmpi"
+    summary = "Open MPI mpirun: -n, --map-by ppr:P:node:PE=C, --hostfile"
+    command = "mpirun"
+    uses_node_count = True
+    local_rank = "OMPI_COMM_WORLD_LOCAL_RANK"
+
+    def wires(self, abi: str, plugin: str | None) -> str | None:
+        if abi != "openmpi":
+            return (f"Open MPI's mpirun starts Open MPI ranks (PMIx); ranks of a {abi} MPI would each "
+                    "start alone, as singletons")
+        return None
+
+    def words(self, target: "TargetPlan") -> list:
+        job = target.job
+        words = [self.path, "-n", _total(target), "--map-by", f"ppr:{job.tasks_per_node}:node:PE={job.cpus_per_task}"]
+        if self.wants_hostfile:
+            words += ["--hostfile", Raw('"${hostfile}"')]
+        return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
+
+    def hostfile_lines(self, hosts_var: str, hostfile_var: str) -> list[str]:
+        return [f"awk '{{ print $1 \" slots=\" $2 }}' \"${{{hosts_var}}}\" > \"${{{hostfile_var}}}\""]
+
+
+class PalsOptions(LauncherOptions):
+    cpu_bind: Literal["depth", "core", "numa", "none"] = "depth"  # --cpu-bind
+
+
+class Pals(Launcher):
+    name = "pals"
+    summary = "HPE Cray PALS mpiexec: -n, --ppn, --depth, --cpu-bind (hosts from $PBS_NODEFILE)"
+    Options = PalsOptions
+    command = "mpiexec"
+    uses_node_count = True
+    local_rank = "PALS_LOCAL_RANKID"
+    reserved_prefixes = ("PALS_",)
+
+    def wires(self, abi: str, plugin: str | None) -> str | None:
+        if abi not in MPICH_FAMILY:
+            return f"PALS mpiexec starts Cray MPICH (MPICH ABI) ranks, not {abi}"
+        return None
+
+    def words(self, target: "TargetPlan") -> list:
+        job = target.job
+        words = [self.path, "-n", _total(target), "--ppn", str(job.tasks_per_node), "--depth", str(job.cpus_per_task),
+                 "--cpu-bind", self.options.cpu_bind]  # type: ignore[attr-defined]
+        if self.wants_hostfile:
+            words += ["--hostfile", Raw('"${hostfile}"')]
+        return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
+
+    def hostfile_lines(self, hosts_var: str, hostfile_var: str) -> list[str]:
+        return [f"awk '{{ print $1 }}' \"${{{hosts_var}}}\" > \"${{{hostfile_var}}}\""]
+
+
+class FluxRunOptions(LauncherOptions):
+    pmi: list[Name] = []  # -o pmi=LIST: cray-pals for Cray MPICH, simple for MPICH, pmix for Open MPI
+
+
+class FluxRun(Launcher):
+    name = "flux"
+    summary = "flux run: -N, -n, -c, -o cpu-affinity=per-task, -o pmi="
+    Options = FluxRunOptions
+    command = "flux"
+    schedulers = frozenset({"flux"})
+    uses_node_count = True
+    local_rank = "FLUX_TASK_LOCAL_ID"
+    PMI = {"cray-pals": ("mpich", "mpi-abi"), "simple": ("mpich", "mpi-abi"), "pmix": ("openmpi", "mpich")}
+
+    def wires(self, abi: str, plugin: str | None) -> str | None:
+        chosen = list(self.options.pmi) or ["simple"]  # type: ignore[attr-defined]
+        if not any(abi in self.PMI.get(pmi, ()) for pmi in chosen):
+            return f"flux run -o pmi={','.join(chosen)} does not wire up {abi} ranks"
+        return None
+
+    def words(self, target: "TargetPlan") -> list:
+        job = target.job
+        words = [self.path, "run", "-N", Raw('"${nodes}"'), "-n", _total(target), "-c", str(job.cpus_per_task)]
+        if job.gpus_per_node and job.gpus_per_node % job.tasks_per_node == 0:
+            words += ["-g", str(job.gpus_per_node // job.tasks_per_node)]
+        words += ["-o", "cpu-affinity=per-task"]
+        if self.options.pmi:  # type: ignore[attr-defined]
+            words += ["-o", f"pmi={','.join(self.options.pmi)}"]  # type: ignore[attr-defined]
+        return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ def environment():
         autoescape=False,
     )
     env.filters.update(sh=quote, cmd=command, env_line=lambda pair: env_line(*pair),
-                       export=lambda pair: export_line(*pair))
+                       export=lambda pair: export_line(*pair), prefix=lambda text, before: before + text)
     env.globals["raw"] = Raw
     return env
 

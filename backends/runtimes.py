@@ -1,15 +1,14 @@
-"""The container runtime layer: how a runtime takes binds and environment, runs and rebuilds images.
-
-A runtime is mostly data (capability flags by version); the few hooks build command words.
+"""Container runtimes: Apptainer, Singularity and Charliecloud (registered in ``hpcspec.runtimes``).
 
 Apptainer and Singularity [Apptainer user docs]: Singularity < 3.6 takes environment only as
 ``SINGULARITYENV_NAME``; 3.6+ and Apptainer take ``--env-file``, read by a shell interpreter
 (values single-quoted to stay literal); each value is then evaluated a second time inside
 the container as ``export NAME="value"``: Apptainer >= 1.1 escapes only ``"`` there, so hpcspec
 escapes ``\\ $ ` `` for it; Singularity 3.6+ and Apptainer 1.0 escape with Go's %q, which
-leaves no way to pass ``$`` or a backquote literally (a check rejects them); since 3.6 an ``*ENV_LD_LIBRARY_PATH`` replaces the
-container's value, so the runtime's ``/.singularity.d/libs`` is appended by hand; with
-Singularity 3.7+ (and in writable sandboxes) bind destinations must exist in the image.
+leaves no way to pass ``$`` or a backquote literally (refused, E0706); since 3.6 an
+``*ENV_LD_LIBRARY_PATH`` replaces the container's value, so the runtime's ``/.singularity.d/libs``
+is appended by hand; with Singularity 3.7+ (and in writable sandboxes) bind destinations must
+exist in the image. Apptainer still honours the ``SINGULARITY*`` variables.
 
 Charliecloud [ch-run(1), 0.31]: ``ch-run [-b SRC:DST]... [--set-env=FILE] IMAGE -- CMD``; the
 image is a directory or a name in ch-image storage; bind destinations must exist in the image;
@@ -21,107 +20,63 @@ Dockerfiles by ch-image.
 
 from __future__ import annotations
 
+import re
+
 from hpcspec.models.binds import Bind
-from hpcspec.models.types import version_at_least
 
-from .shell import Raw, Word, double_quoted_literal, env_line, quote
-
-# the user's extra build flags (an array in the host build script), safe under `set -u`
-BUILD_FLAGS = Raw('${build_flags[@]+"${build_flags[@]}"}')
+from .plugin import Runtime, double_quoted_literal, quote, version_at_least
+from .shell import Raw, Word
 
 
-class Runtime:
-    name = ""
-    command = ""
-    env_prefix = ""  # the prefix that passes NAME into the container
-    bind_variable = ""  # the variable that passes binds, if the runtime has one
-    libs_dir: str | None = None  # appended to LD_LIBRARY_PATH: the runtime's own injected libraries
-    recipe = "apptainer"  # the container format it builds from: "apptainer" (.def) or "docker"
-    bind_modes = ("ro", "rw")  # the bind modes it can express
+class _SingularityFamily(Runtime):
+    libs_dir = "/.singularity.d/libs"
+    reserved_prefixes = ("SINGULARITY_", "SINGULARITYENV_")
 
-    def __init__(self, version: str, command: str | None = None) -> None:
-        self.version = version
-        self.path = command or self.command
+    def notes(self) -> list[str]:
+        return [
+            "Apptainer and Singularity read an env file with a shell interpreter: values are single-quoted so "
+            "that they stay literal; they evaluate each value once more in the container, so for Apptainer >= 1.1 "
+            "the env file escapes \\, $ and ` in the values (the values listed here are the ones the container sees)",
+            "Singularity 3.6+ and Apptainer replace the container's LD_LIBRARY_PATH with the one given here rather "
+            "than appending to it: the list ends with the runtime's own library directory",
+        ]
 
-    # -- capabilities --------------------------------------------------------------------------
-    def env_file(self) -> bool:
-        """Does ``exec`` take an env file?"""
-        return True
-
-    def needs_bind_destinations(self) -> bool:
-        """Must bind destinations exist in the image (no overlay to create them)?"""
+    def _evaluates_with_go_quoting(self) -> bool:
         return False
 
-    def can_build_on_host(self) -> bool:
-        """Can it turn an image into a writable sandbox and back (for host-built targets)?"""
-        return True
-
-    # -- images --------------------------------------------------------------------------------
-    def image_default(self, code: str) -> str:
-        """The image the batch script uses unless HPCSPEC_IMAGE says otherwise (shell text)."""
-        return f"${{workdir}}/{code}.sif"
-
-    def image_check(self) -> str:
-        """A shell test that is true when "${image}" is usable."""
-        return '[ -f "${image}" ]'
-
-    def build_hint(self, code: str) -> str:
-        return f"build it from {code}.def"
-
-    # -- environment ---------------------------------------------------------------------------
-    def container_value(self, value: str) -> str:
-        """The text to hand the runtime so that the container sees `value` (hook: runtimes that
-        evaluate environment values once more inside the container escape them here)."""
-        return value
-
-    def env_file_line(self, name: str, value: str) -> str:
-        return env_line(name, self.container_value(value))
-
-    def export_name(self, name: str) -> str:
-        return f"{self.env_prefix}{name}"
-
-    # -- commands ------------------------------------------------------------------------------
-    def bind_list(self, binds: list[Bind]) -> str:
-        return ",".join(bind.spec() for bind in binds)
-
-    def exec_words(self, image: Word, binds: list[Bind], env_file: Word | None, argv: list[Word],
-                   writable: bool = False) -> list:
-        """Words of ``exec``; tuples are kept on one line when the command is wrapped."""
-        words: list = [(self.path, "exec")]
-        if writable:
-            words.append("--writable")
-        if binds:
-            words.append(("--bind", self.bind_list(binds)))
-        if env_file is not None:
-            words.append(("--env-file", env_file))
-        return words + [image, tuple(argv)]
-
-    def sandbox_words(self, sandbox: Word, image: Word) -> list[Word]:
-        return [self.path, "build", BUILD_FLAGS, "--sandbox", sandbox, image]
-
-    def pack_words(self, image: Word, sandbox: Word) -> list[Word]:
-        return [self.path, "build", BUILD_FLAGS, image, sandbox]
+    def unescapable(self, value: str) -> str | None:
+        if self._evaluates_with_go_quoting() and re.search(r"[$`]", value):
+            return (f"{self.name} {self.version} evaluates `$` and backquotes in every value once more "
+                    "inside the container, and leaves no way to escape them")
+        return None
 
 
-class Apptainer(Runtime):
+class Apptainer(_SingularityFamily):
     name = "apptainer"
+    summary = "Apptainer: SIF images from a definition file; --bind, --env-file"
     command = "apptainer"
     env_prefix = "APPTAINERENV_"
     bind_variable = "APPTAINER_BIND"
-    libs_dir = "/.singularity.d/libs"
+    reserved_prefixes = ("APPTAINER_", "APPTAINERENV_", "SINGULARITY_", "SINGULARITYENV_")
+
+    def _evaluates_with_go_quoting(self) -> bool:
+        return not version_at_least(self.version, "1.1")
 
     def container_value(self, value: str) -> str:
         if version_at_least(self.version, "1.1"):
             return double_quoted_literal(value)  # Apptainer escapes only the quotes
-        return value  # Apptainer 1.0 quotes with %q: `$` and backquotes are rejected by a check
+        return value  # Apptainer 1.0 quotes with %q: `$` and backquotes are refused (E0706)
 
 
-class Singularity(Runtime):
+class Singularity(_SingularityFamily):
     name = "singularity"
+    summary = "Singularity / SingularityCE: SIF images from a definition file"
     command = "singularity"
     env_prefix = "SINGULARITYENV_"
     bind_variable = "SINGULARITY_BIND"
-    libs_dir = "/.singularity.d/libs"
+
+    def _evaluates_with_go_quoting(self) -> bool:
+        return version_at_least(self.version, "3.6")
 
     def env_file(self) -> bool:
         return version_at_least(self.version, "3.6")
@@ -132,9 +87,16 @@ class Singularity(Runtime):
 
 class Charliecloud(Runtime):
     name = "charliecloud"
+    summary = "Charliecloud: unprivileged; images built from a Dockerfile by ch-image, run by ch-run"
     command = "ch-run"
     recipe = "docker"
     bind_modes = ("rw",)  # ch-run 0.31 binds read-write; it has no read-only bind
+    env_file_evaluated = False
+    reserved_prefixes = ("CH_RUN_", "CH_IMAGE_")
+
+    def notes(self) -> list[str]:
+        return ["ch-run reads the env file without a shell (--env-no-expand): every value is taken literally",
+                "ch-run --join starts the ranks of a node in one container, so that MPI can use shared memory"]
 
     def needs_bind_destinations(self) -> bool:
         return True
@@ -168,12 +130,3 @@ class Charliecloud(Runtime):
         if env_file is not None:
             words.append(("--env-no-expand", Raw(f"--set-env={quote(env_file)}")))
         return words + [image, "--", tuple(argv)]
-
-
-RUNTIMES: dict[str, type[Runtime]] = {
-    "apptainer": Apptainer, "singularity": Singularity, "charliecloud": Charliecloud,
-}
-
-
-def runtime_for(kind: str, version: str, command: str | None = None) -> Runtime:
-    return RUNTIMES[kind](version, command)

@@ -22,24 +22,26 @@ def _top(path: str) -> str:
 
 
 def emit(plan: Plan) -> list:
-    from hpcspec.backends.base import BackendError, registry
-    from hpcspec.backends.containers import UnsupportedFeature, emit_container
+    from hpcspec.backends.containers import UnsupportedFeature, emit_container, reserved_names
+
+    from .registry import PluginError, registry
 
     try:
-        backends = registry()
-    except BackendError as exc:
-        raise SpecError([Diagnostic("E0507", str(exc), help="fix or uninstall the plugin")]) from None
+        backends = registry("backend")
+    except PluginError as exc:
+        raise SpecError([Diagnostic("E0409", str(exc), help="fix or uninstall the plug-in")]) from None
     problems: list[Diagnostic] = []
     try:
         artifacts = list(emit_container(plan))
     except UnsupportedFeature as exc:
         raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", _span(plan, exc.where),
                                     help=exc.help)]) from None
-    placed: dict[str, str] = {_top(a.path): "the container recipe" for a in artifacts}  # top name -> owner
+    # top-level name in the code directory -> what has its files there
+    placed: dict[str, str] = {name: "the container recipe" for name in reserved_names(plan.code)}
     for target in plan.targets:
         cls = backends.get(target.backend)
         if cls is None:
-            problems.append(Diagnostic("E0507", f"no backend named `{target.backend}` (platform `{target.platform}`)",
+            problems.append(Diagnostic("E0409", f"no backend named `{target.backend}` (platform `{target.platform}`)",
                                        _span(plan, ("target", target.name)),
                                        help=did_you_mean(target.backend, backends)
                                        or f"installed backends: {', '.join(sorted(backends))}"))

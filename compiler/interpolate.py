@@ -1,8 +1,13 @@
 """``${name}`` interpolation: a string may use the values of its own and enclosing blocks.
 
 Lookup is lexical: the block the string is in, then each enclosing block; a top-level block's
-name is ``${name}``. Only strings and integers can be interpolated. Resolution happens per
-file, before anything is merged, so a value always means what it says where it is written.
+name is ``${name}``. Only strings and integers can be interpolated.
+
+A platform is interpolated after everything that changes it is merged: the platform it
+``extends``, and a target's ``override``. So ``root = "/opt/cray/pe/mpich/${version}"`` follows
+a version that an override or a derived platform sets. A code block is interpolated where it
+is written, except its targets' ``override`` blocks, which are interpolated in the platform
+they patch.
 """
 
 from __future__ import annotations
@@ -63,14 +68,15 @@ class _Interpolator:
         self.failed: set[int] = set()  # values whose interpolation failed (already reported)
         self.active: list[tuple[int, str, Span]] = []
 
-    def block(self, block: Block, parent: _Scope | None) -> Block:
+    def block(self, block: Block, parent: _Scope | None, keep: str | None = None) -> Block:
+        """`keep`: a kind of nested block left as written (interpolated once merged elsewhere)."""
         scope = _Scope(block, parent, parent is None)
         items = []
         for item in block.items:
             if isinstance(item, Assignment):
                 items.append(replace(item, value=self.value(item.value, scope)))
             elif isinstance(item, Block):
-                items.append(self.block(item, scope))
+                items.append(item if item.kind == keep else self.block(item, scope, keep))
             else:
                 items.append(item)
         return replace(block, items=tuple(items))
@@ -148,6 +154,14 @@ class _Interpolator:
 
 
 def interpolate(spec: SpecFile, report: Report) -> SpecFile:
+    """Interpolate a file's code blocks (not their targets' overrides); platforms are left to
+    :func:`interpolate_block`, once their `extends` is merged."""
     worker = _Interpolator(report)
-    blocks = tuple(worker.block(block, None) for block in spec.blocks)
+    blocks = tuple(worker.block(block, None, keep="override") if block.kind == "code" else block
+                   for block in spec.blocks)
     return replace(spec, blocks=blocks)
+
+
+def interpolate_block(block: Block, report: Report) -> Block:
+    """A whole top-level block, as merged."""
+    return _Interpolator(report).block(block, None)

@@ -48,6 +48,7 @@ class BuildPlan:
     install: tuple[str, ...]  # shell lines (make builds)
     commands: tuple[str, ...]  # shell lines (script builds)
     mpi_root: str | None  # the host MPI, put first on PATH for host builds
+    link_libs: tuple[str, ...]  # libraries the build links (-lNAME), from `links`
     description: str  # one line: platform, MPI, compiler, model
 
 
@@ -76,23 +77,6 @@ class Recipe:
 
 
 @dataclass(frozen=True)
-class RuntimePlan:
-    kind: str
-    version: str
-    command: str
-    modules: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class LauncherPlan:
-    kind: str  # srun, mpirun, mpiexec
-    flags: tuple[str, ...]
-    plugin: str | None
-    hostfile: bool
-    flavour: str  # for mpirun/mpiexec: "hydra" (MPICH family) or "openmpi"
-
-
-@dataclass(frozen=True)
 class JobPlan:
     name: str
     nodes: int
@@ -108,14 +92,7 @@ class JobPlan:
     memory: Size | None
     smt: bool
     threads_per_core: int
-
-
-@dataclass(frozen=True)
-class SchedulerPlan:
-    kind: str
-    version: str | None
-    directives: tuple[str, ...]
-    srun_cpus_per_task: bool
+    resources: tuple[tuple[str, str], ...] = ()  # site resources (PBS -l name=value)
 
 
 @dataclass(frozen=True)
@@ -137,9 +114,11 @@ class TargetPlan:
     binds: tuple[Bind, ...]
     environment: tuple[tuple[str, str], ...]  # ordered; LD_LIBRARY_PATH included
     modules: tuple[str, ...]
-    runtime: RuntimePlan
-    launcher: LauncherPlan
-    scheduler: SchedulerPlan
+    # the plug-ins, configured by the platform spec (hpcspec.backends.plugin)
+    runtime: Any
+    launcher: Any
+    scheduler: Any
+    mpi_plugin: str | None  # srun --mpi=PLUGIN
     job: JobPlan
     build: BuildPlan
     cpu_flags: tuple[str, ...]

@@ -12,11 +12,10 @@ import posixpath
 import re
 
 from . import __version__, inputs
-from .check import Checked, TargetInfo
+from .check import Checked
+from .facts import TargetFacts
 from .diagnostics import Diagnostic, SpecError
-from .ir import (
-    BuildPlan, JobPlan, LauncherPlan, Plan, Recipe, RuntimePlan, SchedulerPlan, SourcePlan, TargetPlan,
-)
+from .ir import BuildPlan, JobPlan, Plan, Recipe, SourcePlan, TargetPlan
 from .packages import tools_for
 
 SOURCE_ROOT = "/opt/hpcspec/src"
@@ -96,45 +95,23 @@ def _source(checked: Checked) -> SourcePlan:
 
 
 def _ordered_unique(items) -> tuple:
-    seen: dict = {}
-    for item in items:
-        seen.setdefault(item, None)
-    return tuple(seen)
+    return tuple(dict.fromkeys(items))
 
 
-def _environment(info: TargetInfo, checked: Checked, libs_dir: str | None) -> tuple[tuple[str, str], ...]:
-    env: dict[str, str] = {}
-    platform, mpi = info.platform, info.mpi
-    uses_host_mpi = info.model in ("bind", "host")
-    env.update(platform.env)
-    if uses_host_mpi:
-        env.update(mpi.env)
-    env.update(info.spec.env)
-    env["OMP_NUM_THREADS"] = str(info.job.cpus_per_task)
-    env["HPCSPEC_TARGET"] = info.name
-    paths = list(mpi.ld_library_path) if uses_host_mpi else []
-    paths += platform.ld_library_path
-    if paths and libs_dir:
-        paths.append(libs_dir)
-    if paths:
-        env["LD_LIBRARY_PATH"] = ":".join(_ordered_unique(paths))
-    return tuple(sorted(env.items()))
-
-
-def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
-    build = info.build
+def _build(target: TargetFacts, checked: Checked, source_dir: str) -> BuildPlan:
+    build = target.build
     assert build is not None
-    cpu = tuple(info.cpu_flags)
+    cpu = target.cpu.flags
     return BuildPlan(
-        target=info.name,
+        target=target.name,
         kind=build.kind,
-        script_path=f"{SCRIPT_DIR}/{info.name}.sh",
-        in_container=info.model != "host",
-        prefix=info.prefix,
+        script_path=f"{SCRIPT_DIR}/{target.name}.sh",
+        in_container=target.model != "host",
+        prefix=target.prefix,
         source_dir=source_dir,
         subdir=posixpath.join(*parts) if (parts := [p for p in (checked.code.source.directory,
                                                                   build.directory) if p]) else None,
-        build_dir=f"{BUILD_ROOT}/{info.name}",
+        build_dir=f"{BUILD_ROOT}/{target.name}",
         options=tuple(build.options),
         cpu_flags=cpu,
         cflags=cpu + tuple(build.cflags),
@@ -145,79 +122,60 @@ def _build(info: TargetInfo, checked: Checked, source_dir: str) -> BuildPlan:
         make_targets=tuple(build.targets),
         install=tuple(build.install),
         commands=tuple(build.commands),
-        mpi_root=info.mpi.root if info.model == "host" else None,
-        description=f"platform {info.platform_name}, MPI {info.mpi_name}, compiler {info.compiler_name}, "
-                    f"{info.model} model, tuned for {info.cpu_target}",
+        mpi_root=target.mpi.root if target.model == "host" else None,
+        link_libs=tuple(build.links),
+        description=f"platform {target.platform_name}, MPI {target.mpi_name}, compiler {target.compiler_name}, "
+                    f"{target.model} model, tuned for {target.cpu.target}",
     )
 
 
-def _target(info: TargetInfo, checked: Checked, source_dir: str) -> TargetPlan:
-    from hpcspec.backends.runtimes import runtime_for
-    from hpcspec.backends.schedulers import srun_needs_cpus_per_task
-
-    platform, mpi, job = info.platform, info.mpi, info.job
-    runtime = runtime_for(platform.runtime.kind, platform.runtime.version, platform.runtime.command)
-    launcher = platform.launcher[info.launcher]  # type: ignore[index]
-    flags = list(launcher.flags)
-    scheduler = platform.scheduler
-    srun_cpus = scheduler.srun_cpus_per_task
-    if srun_cpus is None:
-        srun_cpus = srun_needs_cpus_per_task(scheduler.version)
-    modules = list(platform.runtime.modules) + list(platform.modules)
-    if info.model in ("bind", "host"):
-        modules += mpi.modules
-    modules += info.spec.modules
+def _job(target: TargetFacts) -> JobPlan:
+    job = target.job
     assert job.walltime is not None
+    return JobPlan(
+        name=job.name, nodes=job.nodes, tasks_per_node=job.tasks_per_node, cpus_per_task=job.cpus_per_task,
+        walltime=job.walltime, partition=job.partition, qos=job.qos, account=job.account,
+        account_required=target.platform.account_required, exclusive=job.exclusive,
+        gpus_per_node=job.gpus_per_node, memory=job.memory, smt=job.smt, threads_per_core=job.threads_per_core,
+        resources=job.resources,
+    )
+
+
+def _target(target: TargetFacts, checked: Checked, source_dir: str) -> TargetPlan:
+    platform, mpi = target.platform, target.mpi
     return TargetPlan(
-        name=info.name,
+        name=target.name,
         code=checked.name,
         version=checked.code.version,
-        platform=info.platform_name,
-        platform_description=platform.description or info.platform_name,
+        platform=target.platform_name,
+        platform_description=platform.description or target.platform_name,
         backend=platform.backend,
-        mpi=info.mpi_name,
-        mpi_description=mpi.description or f"{info.mpi_name} {mpi.version}",
-        compiler=info.compiler_name,
-        model=info.model,
-        prefix=info.prefix,
-        executable=posixpath.join(info.prefix, checked.code.run.executable),
+        mpi=target.mpi_name,
+        mpi_description=mpi.description or f"{target.mpi_name} {mpi.version}",
+        compiler=target.compiler_name,
+        model=target.model,
+        prefix=target.prefix,
+        executable=posixpath.join(target.prefix, checked.code.run.executable),
         args=tuple(checked.code.run.args),
         required_files=tuple(checked.code.run.required_files),
-        binds=tuple(info.binds),
-        environment=_environment(info, checked, runtime.libs_dir),
-        modules=_ordered_unique(modules),
-        runtime=RuntimePlan(runtime.name, runtime.version, runtime.path, tuple(platform.runtime.modules)),
-        launcher=LauncherPlan(info.launcher, tuple(flags), mpi.plugin, launcher.hostfile,
-                              "openmpi" if mpi.abi == "openmpi" else "hydra"),
-        scheduler=SchedulerPlan(scheduler.kind, scheduler.version, tuple(scheduler.directives), srun_cpus),
-        job=JobPlan(
-            name=job.name or f"{checked.name}-{info.name}",
-            nodes=job.nodes or 1,
-            tasks_per_node=job.tasks_per_node or 1,
-            cpus_per_task=job.cpus_per_task or 1,
-            walltime=job.walltime,
-            partition=job.partition,
-            qos=job.qos,
-            account=job.account,
-            account_required=platform.account_required,
-            exclusive=bool(job.exclusive),
-            gpus_per_node=job.gpus_per_node or 0,
-            memory=job.memory,
-            smt=bool(job.smt),
-            threads_per_core=info.node.threads_per_core,
-        ),
-        build=_build(info, checked, source_dir),
-        cpu_flags=tuple(info.cpu_flags),
-        cpu_target=info.cpu_target,
+        binds=target.binds,
+        environment=target.environment,
+        modules=target.modules,
+        runtime=target.runtime,
+        launcher=target.launcher,
+        scheduler=target.scheduler,
+        mpi_plugin=mpi.plugin,
+        job=_job(target),
+        build=_build(target, checked, source_dir),
+        cpu_flags=target.cpu.flags,
+        cpu_target=target.cpu.target,
     )
 
 
 def plan(checked: Checked) -> Plan:
-    from hpcspec.backends.runtimes import runtime_for
-
     code = checked.code
     source_dir = posixpath.join(SOURCE_ROOT, checked.name)
-    targets = tuple(_target(info, checked, source_dir) for info in checked.targets)
+    targets = tuple(_target(facts, checked, source_dir) for facts in checked.targets)
     source = _source(checked)
     build_kinds = sorted({t.build.kind for t in targets} | ({checked.build.kind} if checked.build else set()))
     packages = _ordered_unique([*code.image.packages, *tools_for(checked.image.package_manager, source,
@@ -226,8 +184,8 @@ def plan(checked: Checked) -> Plan:
     dirs: set[str] = set()
     files: set[str] = set()
     formats = {"apptainer"}
-    for info, target in zip(checked.targets, targets):
-        runtime = runtime_for(info.platform.runtime.kind, info.platform.runtime.version)
+    for target in targets:
+        runtime = target.runtime
         formats.add(runtime.recipe)
         if runtime.needs_bind_destinations() or target.model == "host":
             for bind in target.binds:

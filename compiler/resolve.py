@@ -17,7 +17,7 @@ from . import inputs
 from .config import SearchPath
 from .diagnostics import Report, SpecError
 from .didyoumean import did_you_mean
-from .interpolate import interpolate
+from .interpolate import interpolate, interpolate_block
 from .lower import load_source, lower
 from .merge import merge
 from .nodes import Assignment, Block, Import, SpecFile
@@ -34,12 +34,31 @@ def _lowered(path: Path, display: str, text: str) -> SpecFile:
 
 @lru_cache(maxsize=256)
 def _interpolated(path: Path, display: str, text: str) -> SpecFile | None:
-    """`_lowered` with its own values interpolated, kept when that raised no diagnostic (a
-    corpus compile reads each platform spec once per code); None when it did, so that the
-    caller interpolates again into its own report."""
+    """`_lowered` with its code block interpolated, kept when that raised no diagnostic; None
+    when it did, so that the caller interpolates again into its own report."""
     report = Report()
     spec = interpolate(_lowered(path, display, text), report)
     return None if report.items else spec
+
+
+# Platform blocks interpolated without a diagnostic, for the whole process (a corpus compile
+# sees each shipped platform once per code). Keyed by identity; the entry keeps the block alive.
+_PLATFORMS: dict[int, tuple[Block, Block]] = {}
+
+
+def interpolated_platform(block: Block, report: Report) -> Block:
+    """A platform block interpolated once everything it inherits is merged into it."""
+    key = id(block)
+    if key in _PLATFORMS:
+        return _PLATFORMS[key][1]
+    own = Report()
+    result = interpolate_block(block, own)
+    report.extend(own.items)
+    if not own.items:
+        if len(_PLATFORMS) >= 1024:
+            _PLATFORMS.clear()
+        _PLATFORMS[key] = (block, result)
+    return result
 
 
 IMPORT_NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
@@ -52,7 +71,9 @@ class Program:
 
     code_file: SpecFile
     code: Block | None  # None for a file that only defines platforms
-    platforms: dict[str, Block] = field(default_factory=dict)
+    platforms: dict[str, Block] = field(default_factory=dict)  # merged with `extends`, interpolated
+    raw_platforms: dict[str, Block] = field(default_factory=dict)  # merged, not yet interpolated
+    unusable: set[str] = field(default_factory=set)  # defined, but broken (already reported)
     platform_files: dict[str, SpecFile] = field(default_factory=dict)
     files: list[SpecFile] = field(default_factory=list)  # every file read, in load order
     search: SearchPath | None = None
@@ -278,11 +299,13 @@ def resolve(path: Path, display: str, search: SearchPath, report: Report,
                      (f", found {len(codes)}" if codes else ""), span,
                      help="write `code NAME { ... }`; keep one code per file")
         return None
-    platforms = resolve_extends(loader.platforms, report)
+    raw = resolve_extends(loader.platforms, report)
+    platforms = {name: interpolated_platform(block, report) for name, block in raw.items()}
     code = codes[0] if codes else None
     if code is not None and code.label is None:
         report.error("E0207", "`code` needs a name", code.head_span, help="write `code NAME { ... }`")
         return None
     if code is not None and not check_name(code, report):
         return None
-    return Program(spec, code, platforms, loader.platform_files, loader.order, search)  # type: ignore[arg-type]
+    return Program(spec, code, platforms, raw, set(loader.platforms) - set(raw),  # type: ignore[arg-type]
+                   loader.platform_files, loader.order, search)

@@ -9,6 +9,7 @@ Shapes of fields, read from the annotations:
 - a model: a block ``key { ... }``; if the model has a ``kind`` field the block's name is it
   (``build cmake { ... }``);
 - ``dict[str, Model]``: named blocks ``key NAME { ... }``, any number;
+- ``dict[str, Patch]``: named blocks kept as syntax (a plug-in validates them later);
 - ``dict[str, scalar]``: a block of assignments ``env { NAME = "value" }``;
 - :data:`~hpcspec.models.types.Patch`: a block kept as syntax, merged later;
 - anything else: a value ``key = value``.
@@ -80,7 +81,8 @@ def _is_model(annotation) -> bool:
 
 
 def shape(annotation) -> tuple[str, object]:
-    """One of ("patch", None), ("model", M), ("map_model", M), ("map_value", None), ("value", None)."""
+    """One of ("patch", None), ("model", M), ("map_model", M), ("map_patch", None), ("map_value", None),
+    ("value", None)."""
     inner = _unwrap(annotation)
     if inner is Block:
         return "patch", None
@@ -90,6 +92,8 @@ def shape(annotation) -> tuple[str, object]:
         value_type = _unwrap(typing.get_args(inner)[1])
         if _is_model(value_type):
             return "map_model", value_type
+        if value_type is Block:
+            return "map_patch", None
         return "map_value", None
     return "value", None
 
@@ -161,7 +165,7 @@ class Walker:
         if key in seen:
             first = seen[key]
             self.report.error("E0202", f"`{key}` is given twice", span, label="given again here",
-                              help=f"keep one of them (first given at line {first.line})")
+                              help=f"keep one of them (first given at {first.file}:{first.line})")
             return True
         seen[key] = span
         return False
@@ -214,7 +218,7 @@ class Walker:
             self.report.error("E0206", f"`{item.kind}` is a value, not a block", item.kind_span,
                               label="written as a block", help=f"write `{item.kind} = ...`")
             return
-        if kind == "map_model":
+        if kind in ("map_model", "map_patch"):
             if item.label is None:
                 self.spans.dropped.add(path + (item.kind,))
                 self.report.error("E0207", f"`{item.kind}` needs a name", item.head_span,
@@ -225,7 +229,11 @@ class Walker:
                 return
             sub = path + (item.kind, item.label)
             self.spans.keys[sub] = item.label_span  # type: ignore[assignment]
-            table[item.label] = self.block(item, inner, sub, named=True)  # type: ignore[arg-type]
+            if kind == "map_patch":
+                self.spans.blocks[sub] = item.head_span
+                table[item.label] = item
+            else:
+                table[item.label] = self.block(item, inner, sub, named=True)  # type: ignore[arg-type]
             self.spans.blocks.setdefault(path + (item.kind,), item.head_span)
             return
         if self._duplicate(item.kind, item.head_span, seen):

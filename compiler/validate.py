@@ -35,14 +35,16 @@ class Validated(typing.Generic[M]):
     spans: SpanMap
 
 
-def validate_block(block: Block, model: type[M], report: Report, path: Path = ()) -> Validated[M] | None:
+def validate_block(block: Block, model: type[M], report: Report, path: Path = (),
+                   named: bool = False) -> Validated[M] | None:
     """Fit ``block`` to ``model``; report every problem; return the model and its spans, or None.
 
     Shape errors (unknown keys, ...) and value errors are all reported in one pass: the walk
-    drops what does not fit and pydantic checks the rest.
+    drops what does not fit and pydantic checks the rest. ``named``: the block's name is not one
+    of its values (``scheduler slurm { }``: the name chose the model).
     """
     spans = SpanMap()
-    data = Walker(report, spans).block(block, model, path)
+    data = Walker(report, spans).block(block, model, path, named=named)
     try:
         return Validated(model.model_validate(data), spans)
     except ValidationError as exc:

@@ -115,5 +115,7 @@ def test_open_mpi_host_needs_a_way_out(tmp_path):
     assert [d.code for d in result.diagnostics] == ["E0501"]
     out = _compile(tmp_path, mpi="openmpi", extra='model = "host"')
     job = out["demo/t/job.slurm"]
-    assert 'mpirun -n "$(( SLURM_JOB_NUM_NODES * 4 ))" --map-by ppr:4:node:PE=1 --hostfile "${hostfile}"' in job
-    assert 'scontrol show hostnames "${SLURM_JOB_NODELIST}" > "${hostfile}"' in job
+    assert 'nodes="${SLURM_JOB_NUM_NODES}"' in job
+    assert 'mpirun -n "$(( nodes * 4 ))" --map-by ppr:4:node:PE=1 --hostfile "${hostfile}"' in job
+    assert 'scontrol show hostnames "${SLURM_JOB_NODELIST}" | awk \'{ print $1, 4 }\' > "${hosts}"' in job
+    assert 'awk \'{ print $1 " slots=" $2 }\' "${hosts}" > "${hostfile}"' in job

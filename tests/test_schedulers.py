@@ -10,14 +10,15 @@ from support import SITE, minimal_code, shellcheck
 
 PBS_SITE = (SITE.replace("platform testsite", "platform pbssite")
             .replace('scheduler slurm { version = "23.02" }', 'scheduler pbs { directives = ["-m n"] }')
-            .replace('launcher srun { flags = ["--hint=nomultithread"] }', "launcher mpiexec { hostfile = true }")
-            .replace('launcher = "srun"\n    plugin = "cray_shasta"', 'launcher = "mpiexec"'))
+            .replace('launcher srun { flags = ["--hint=nomultithread"] }', 'launcher mpiexec { kind = "hydra" hostfile = true }')
+            .replace('launcher = "srun"\n    plugin = "cray_shasta"', 'launcher = "mpiexec"')
+            .replace('launcher = "srun"', 'launcher = "mpiexec"'))
 CODE = minimal_code(site="pbssite", target="pbs", extra=(
     'job { nodes = 4 tasks_per_node = 32 cpus_per_task = 4 walltime = 20h exclusive = true account = "e123" }'))
 
 
 def test_pbs_directives_and_launch(tmp_path):
-    (tmp_path / "pbssite.hpcspec").write_text(PBS_SITE.replace('launcher mpirun { hostfile = true }', ''))
+    (tmp_path / "pbssite.hpcspec").write_text(PBS_SITE)
     (tmp_path / "demo.hpcspec").write_text(CODE)
     result = compile_files([str(tmp_path / "demo.hpcspec")])
     assert result.ok, result.diagnostics
@@ -36,9 +37,9 @@ def test_pbs_directives_and_launch(tmp_path):
 
 
 def test_srun_on_pbs_is_refused(tmp_path):
-    site = PBS_SITE.replace("launcher mpiexec { hostfile = true }", "launcher srun { }").replace(
+    site = PBS_SITE.replace('launcher mpiexec { kind = "hydra" hostfile = true }', "launcher srun { }").replace(
         'launcher = "mpiexec"', 'launcher = "srun"')
-    (tmp_path / "pbssite.hpcspec").write_text(site.replace('launcher mpirun { hostfile = true }', ''))
+    (tmp_path / "pbssite.hpcspec").write_text(site)
     (tmp_path / "demo.hpcspec").write_text(CODE)
     result = compile_files([str(tmp_path / "demo.hpcspec")])
     assert not result.ok and not result.artifacts

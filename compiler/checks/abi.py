@@ -8,53 +8,50 @@ launched by the host's PMI: ``model = "hybrid"``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..diagnostics import Report
-from ..models.code import Code
+from ..facts import TargetFacts
 from ..models.types import ABI_MEMBERS, ABI_NAMES, version_at_least
-from ..schema import SpanMap
-
-if TYPE_CHECKING:
-    from ..check import TargetInfo
+from .context import CodeContext
 
 
-def check(info: "TargetInfo", code: Code, spans: SpanMap, report: Report) -> None:
-    path = ("target", info.name)
-    host = info.mpi
-    model_span = spans.values.get(path + ("model",))
-    mpi_span = spans.values.get(path + ("mpi",)) or spans.block_head(path)
-    wanted = info.spec.model
-    container = code.mpi
-    if wanted in ("bind", "hybrid", None) and container is None:
-        if wanted is None:
-            info.model = "host"
-            _needs_root(info, mpi_span, report)
-            return
-        report.error("E0506", f"the {wanted} model needs the MPI the container is built against",
-                     model_span or mpi_span, label=f"model = \"{wanted}\"",
+def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
+    container = code.code.mpi
+    model_span = target.target_span("model") if target.model_given else None
+    mpi_span = target.target_span("mpi")
+    if target.model in ("bind", "hybrid") and container is None:
+        if "mpi" in code.failed:
+            return  # its own error says what is wrong
+        report.error("E0506", f"the {target.model} model needs the MPI the container is built against",
+                     model_span or mpi_span, label=f'model = "{target.model}"',
                      help='add `mpi { name = "mpich" abi = "mpich" version = "4.0.2" }` to the code, '
                           'or use model = "host"')
         return
-    if wanted == "host":
-        info.model = "host"
-        _needs_root(info, model_span or mpi_span, report)
+    if target.model == "host":
+        if not target.model_given and "mpi" not in code.failed:
+            report.warning("W0505", f"target `{target.name}` is built on the host: the code has no `mpi` block",
+                           target.target_span(), label="host model, by default",
+                           help='to build it in the image and bind the host MPI in, add `mpi { name = "mpich" '
+                                'abi = "mpich" version = "4.0.2" }` (the MPI the image has); to keep the host '
+                                'build and silence this, set model = "host"')
+        if target.mpi.root is None:
+            report.error("E0506", f"a host build needs the root of MPI `{target.mpi_name}` on "
+                                  f"`{target.platform_name}`", model_span or mpi_span, label="no `root` for this MPI",
+                         help='set `root` in the platform\'s MPI block, e.g. root = "/opt/hpe/hpc/mpt/mpt-2.22"')
         return
     assert container is not None
-    if wanted == "hybrid":
-        info.model = "hybrid"
-        if not host.plugin and (host.launcher or _only_launcher(info)) == "srun":
+    host = target.mpi
+    if target.model == "hybrid":
+        if not host.plugin and target.launcher.name == "srun":
             report.error("E0506", "the hybrid model launches the container's MPI through the host's PMI",
                          model_span, label="no PMI plugin for srun",
-                         help=f"set `plugin` (pmi2 or pmix) for MPI `{info.mpi_name}` of `{info.platform_name}`"
-                              " or in the target's override")
+                         help=f"set `plugin` (pmi2 or pmix) for MPI `{target.mpi_name}` of "
+                              f"`{target.platform_name}` or in the target's override")
         return
-    info.model = "bind"
     if container.abi != host.abi:
         report.error(
             "E0501",
             f"the container's {container.name} ({ABI_NAMES[container.abi]}) cannot be swapped for "
-            f"`{info.mpi_name}` ({ABI_NAMES[host.abi]}) at run time",
+            f"`{target.mpi_name}` ({ABI_NAMES[host.abi]}) at run time",
             mpi_span, label=f"{host.abi} ABI, the container is built for {container.abi}",
             help='set model = "host" to build this target on the host against its MPI (targeting), '
                  'or model = "hybrid" to run the container\'s own MPI launched by the host\'s PMI',
@@ -65,19 +62,7 @@ def check(info: "TargetInfo", code: Code, spans: SpanMap, report: Report) -> Non
     if container.standard and host.standard and not version_at_least(host.standard, container.standard):
         report.warning(
             "W0501", f"the container's {container.name} implements MPI {container.standard}, "
-                     f"`{info.mpi_name}` only MPI {host.standard}",
+                     f"`{target.mpi_name}` only MPI {host.standard}",
             mpi_span, label="older MPI standard on the host",
             help="calls to newer MPI functions will fail to resolve at run time; "
                  "keep the code to the host's MPI standard")
-
-
-def _only_launcher(info: "TargetInfo") -> str | None:
-    kinds = sorted(info.platform.launcher)
-    return kinds[0] if len(kinds) == 1 else None
-
-
-def _needs_root(info: "TargetInfo", span, report: Report) -> None:
-    if info.mpi.root is None:
-        report.error("E0506", f"a host build needs the root of MPI `{info.mpi_name}` on `{info.platform_name}`",
-                     span, label="no `root` for this MPI",
-                     help="set `root` in the platform's MPI block, e.g. root = \"/opt/hpe/hpc/mpt/mpt-2.22\"")

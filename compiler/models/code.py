@@ -101,6 +101,9 @@ class Build(Model):
     commands: list[Command] = []  # script: the build, run with PREFIX, CFLAGS... set
     jobs: Annotated[int, Field(ge=1, le=1024)] = 4
     env: dict[EnvName, Text] = {}
+    # libraries the build links against (e.g. "xpmem"): checked against what a site's MPI
+    # requires, and passed to the build as HPCSPEC_LINK_LIBS ("-lxpmem")
+    links: list[Name] = []
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> "Build":
@@ -135,6 +138,7 @@ class Target(Model):
     modules: list[Module] = []
     binds: list[BindDir] = []
     bind_files: list[BindFile] = []
+    libraries: list[Name] = []  # site libraries (the platform's `library` blocks) to use
     build: Patch | None = None  # patches the code's build
     job: Patch | None = None  # patches the platform's job defaults
     override: Patch | None = None  # patches the platform itself

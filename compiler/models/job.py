@@ -6,7 +6,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from .types import Account, DurationValue, Model, Name, SizeValue
+from .types import Account, DurationValue, Model, Name, SizeValue, _pattern
+
+# A value of a scheduler resource (`-l filesystems=home:eagle`, `-l storage=gdata/ab12`).
+ResourceValue = Annotated[str, Field(min_length=1, max_length=256), _pattern(
+    "hpcspec_resource_value", r"[A-Za-z0-9_.:+/@%=\-]+", "a valid resource value",
+    'write the value the scheduler takes, e.g. "home:eagle" or "gdata/ab12+scratch/ab12"')]
 
 PositiveInt = Annotated[int, Field(ge=1, le=1_000_000)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -27,3 +32,5 @@ class Job(Model):
     memory: SizeValue | None = None  # per node
     smt: bool | None = None  # use hardware threads (cpus count threads, not cores)
     name: Name | None = None  # the scheduler's job name; default: code-target
+    # site resources the scheduler passes on (PBS: `-l name=value`), e.g. filesystems on ALCF
+    resources: dict[Name, ResourceValue] = {}

@@ -1,45 +1,24 @@
-"""Platform specs: one HPC site (scheduler, nodes, partitions, runtime, host MPIs)."""
+"""Platform specs: one HPC site (scheduler, nodes, partitions, runtime, host MPIs, libraries).
+
+The scheduler, launcher and runtime blocks name registered plug-ins (``scheduler pbs { }``):
+their keys are the plug-in's own (see hpcspec.backends.plugin), validated in a second step
+against the model the plug-in declares.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from .binds import Bind, BindDir, BindFile
+from .binds import BindDir, BindFile
 from .job import Count, PositiveInt
 from .types import (
-    AbsPath, Arg, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url,
-    Version, _fail, _pattern,
+    AbsPath, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url, Version, _fail,
 )
 
-SchedulerKind = Literal["slurm", "pbs"]
-LauncherKind = Literal["srun", "mpirun", "mpiexec"]
-RuntimeKind = Literal["apptainer", "singularity", "charliecloud"]
 AbiFamily = Literal["mpich", "openmpi", "mpt", "mpi-abi"]
 CompilerFamily = Literal["gcc", "clang", "aocc", "intel", "oneapi", "cce", "nvhpc"]
-
-# A scheduler option as the scheduler writes it: "--export=none", "-l place=scatter", "-j oe".
-Directive = Annotated[str, Field(max_length=256), _pattern(
-    "hpcspec_directive", r"-{1,2}[A-Za-z][A-Za-z0-9\-]*(?:[= ][A-Za-z0-9_.:=,/@%+\-]+)?",
-    "a valid scheduler option", 'write one option, e.g. "--export=none" or "-l place=scatter"')]
-
-
-class Scheduler(Model):
-    kind: SchedulerKind
-    version: Version | None = None
-    # Extra directives for every job, as the scheduler's own options (e.g. "--export=none").
-    directives: list[Directive] = []
-    # Export SRUN_CPUS_PER_TASK (Slurm 22.05+ no longer passes --cpus-per-task on to srun).
-    # Unset: derived from the version (on when unknown: it is harmless on older Slurm).
-    srun_cpus_per_task: bool | None = None
-
-
-class Launcher(Model):
-    flags: list[Arg] = []
-    # mpirun/mpiexec from outside the scheduler's launcher: pass a host file built from the
-    # allocation (Open MPI, Intel MPI under Slurm without PMI).
-    hostfile: bool = False
 
 
 class Node(Model):
@@ -82,10 +61,15 @@ class Qos(Model):
     min_walltime: DurationValue | None = None
 
 
-class Runtime(Model):
-    kind: RuntimeKind
-    version: Version
-    command: AbsPath | Name | None = None  # default: the kind's own command
+class Library(Model):
+    """A site library a target opts into by name (``libraries = ["fftw"]``): an optimised FFTW,
+    LibSci or MKL the host provides, bound in and put on LD_LIBRARY_PATH ahead of the MPI."""
+
+    description: Text | None = None
+    binds: list[BindDir] = []
+    bind_files: list[BindFile] = []
+    ld_library_path: list[AbsPath] = []
+    env: dict[EnvName, Text] = {}
     modules: list[Module] = []
 
 
@@ -100,8 +84,11 @@ class Mpi(Model):
     ld_library_path: list[AbsPath] = []
     env: dict[EnvName, Text] = {}
     modules: list[Module] = []
-    launcher: LauncherKind | None = None
+    launcher: Name | None = None  # a `launcher` block of the platform
     plugin: Plugin | None = None  # srun --mpi=PLUGIN
+    # libraries a code must be linked against to run well with this MPI (ARCHER2's Cray MPICH:
+    # xpmem); a platform `library` of the same name is bound in for the targets that use it
+    requires_links: list[Name] = []
 
 
 class Compiler(Model):
@@ -115,14 +102,15 @@ class Platform(Model):
     sources: list[Url] = []  # where the facts in this file come from
     extends: Name | None = None
     backend: Name = "generic"
-    scheduler: Scheduler
-    launcher: dict[LauncherKind, Launcher]
+    scheduler: Patch  # `scheduler NAME { ... }`: a registered scheduler and its keys
+    launcher: dict[Name, Patch]  # `launcher NAME { ... }`: each a registered launcher (or `kind = "..."`)
     node: Node
     partition: dict[Name, Partition] = {}
     qos: dict[Name, Qos] = {}
-    runtime: Runtime
+    runtime: Patch  # `runtime NAME { ... }`: a registered container runtime and its keys
     mpi: dict[Name, Mpi]
     compiler: dict[Name, Compiler]
+    library: dict[Name, Library] = {}
     binds: list[BindDir] = []
     bind_files: list[BindFile] = []
     ld_library_path: list[AbsPath] = []  # after the MPI's own entries
@@ -131,10 +119,3 @@ class Platform(Model):
     glibc_min: Version | None = None  # the oldest container glibc the host libraries accept
     account_required: bool = False
     job: Patch | None = None  # defaults for every target's job
-
-
-def all_binds(platform: Platform, mpi: Mpi | None) -> list[Bind]:
-    binds: list[Bind] = [*platform.binds, *platform.bind_files]  # type: ignore[list-item]
-    if mpi is not None:
-        binds += [*mpi.binds, *mpi.bind_files]  # type: ignore[list-item]
-    return binds

@@ -13,7 +13,8 @@ CXXFLAGS='-march=broadwell -mtune=broadwell'
 FFLAGS='-march=broadwell -mtune=broadwell'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=broadwell -mtune=broadwell'
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS
+HPCSPEC_LINK_LIBS=''
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/cirrus-impi

@@ -13,7 +13,8 @@ CXXFLAGS='-march=znver3 -mtune=znver3'
 FFLAGS='-march=znver3 -mtune=znver3'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=znver3 -mtune=znver3'
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS
+HPCSPEC_LINK_LIBS=''
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/cirrus

@@ -13,7 +13,8 @@ CXXFLAGS='-march=x86-64 -mtune=generic'
 FFLAGS='-march=x86-64 -mtune=generic'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=x86-64 -mtune=generic'
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS
+HPCSPEC_LINK_LIBS=''
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/localhost

@@ -13,7 +13,8 @@ CXXFLAGS='-march=znver2 -mtune=znver2'
 FFLAGS='-march=znver2 -mtune=znver2'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=znver2 -mtune=znver2'
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS
+HPCSPEC_LINK_LIBS=''
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/ramses
 work=/tmp/hpcspec-build/archer2

@@ -60,7 +60,7 @@ class UnsupportedFeature(Exception):
         self.where = where
 
 
-FORMATS = {"apptainer": apptainer_definition, "docker": dockerfile}
+FORMATS = {"definition": apptainer_definition, "dockerfile": dockerfile}
 
 
 def reserved_names(code: str) -> set[str]:

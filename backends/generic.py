@@ -72,7 +72,7 @@ class GenericBackend(Backend):
         runtime = self.runtime(target)
         argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
         return target.launcher.words(target) + runtime.exec_words(
-            Raw('"${image}"'), list(target.binds), env_file, argv)
+            Raw('"${image}"'), list(target.binds), env_file, argv, peers=target.job.tasks_per_node)
 
     # -- artifacts -----------------------------------------------------------------------------
     def emit_target(self, plan: Plan, target: TargetPlan) -> list[Artifact]:

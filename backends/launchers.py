@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from hpcspec.models.types import Name
+from hpcspec.models.types import ABI_NAMES, Name
 
 from .plugin import Launcher, LauncherOptions
 from .shell import Raw
@@ -44,7 +44,7 @@ class Srun(Launcher):
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if plugin in self.PLUGINS and abi not in self.PLUGINS[plugin]:
-            return f"srun --mpi={plugin} wires up {', '.join(self.PLUGINS[plugin])} ranks, not {abi}"
+            return f"srun --mpi={plugin} does not wire up ranks of the {ABI_NAMES[abi]}"
         return None
 
     def words(self, target: "TargetPlan") -> list:
@@ -52,6 +52,35 @@ class Srun(Launcher):
         if target.mpi_plugin:
             words.append(f"--mpi={target.mpi_plugin}")
         return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
+
+    def check(self, target, report) -> None:
+        if target.model == "hybrid" and not target.mpi.plugin:
+            report.error("E0506", "the hybrid model launches the container's MPI through the host's PMI",
+                         target.target_span("model"), label="no PMI plugin for srun",
+                         help=f"set `plugin` (pmi2 or pmix) for MPI `{target.mpi_name}` of "
+                              f"`{target.platform_name}`, or in the target's override")
+
+    @classmethod
+    def offered_plugins(cls) -> list[str]:
+        import re
+        import shutil
+        import subprocess
+
+        srun = shutil.which("srun")
+        if srun is None:
+            return []
+        try:
+            proc = subprocess.run([srun, "--mpi=list"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return []
+        text = proc.stdout + proc.stderr
+        return sorted({m for m in re.findall(r"^\s*(?:srun: )?(\w+)\s*$", text, re.M)
+                       if m not in ("none", "types", "are", "list")})
+
+    @classmethod
+    def preferred_plugin(cls, abi: str, offered: list[str]) -> str | None:
+        preferred = {"mpich": "pmi2", "mpi-abi": "pmi2", "openmpi": "pmix", "mpt": "pmi2"}[abi]
+        return preferred if any(p.startswith(preferred) for p in offered) else None
 
 
 class Hydra(Launcher):
@@ -63,7 +92,7 @@ class Hydra(Launcher):
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi not in MPICH_FAMILY:
-            return f"Hydra's mpiexec starts MPICH-ABI ranks through PMI, not {abi}"
+            return f"Hydra's mpiexec starts MPICH ABI ranks through PMI, not ranks of the {ABI_NAMES[abi]}"
         return None
 
     def words(self, target: "TargetPlan") -> list:
@@ -85,8 +114,8 @@ class OpenMpi(Launcher):
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi != "openmpi":
-            return (f"Open MPI's mpirun starts Open MPI ranks (PMIx); ranks of a {abi} MPI would each "
-                    "start alone, as singletons")
+            return (f"Open MPI's mpirun wires up Open MPI ranks (PMIx); ranks of the {ABI_NAMES[abi]} "
+                    "would each start alone, as singletons")
         return None
 
     def words(self, target: "TargetPlan") -> list:
@@ -115,7 +144,7 @@ class Pals(Launcher):
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi not in MPICH_FAMILY:
-            return f"PALS mpiexec starts Cray MPICH (MPICH ABI) ranks, not {abi}"
+            return f"PALS mpiexec starts Cray MPICH (MPICH ABI) ranks, not ranks of the {ABI_NAMES[abi]}"
         return None
 
     def words(self, target: "TargetPlan") -> list:
@@ -147,7 +176,7 @@ class FluxRun(Launcher):
     def wires(self, abi: str, plugin: str | None) -> str | None:
         chosen = list(self.options.pmi) or ["simple"]  # type: ignore[attr-defined]
         if not any(abi in self.PMI.get(pmi, ()) for pmi in chosen):
-            return f"flux run -o pmi={','.join(chosen)} does not wire up {abi} ranks"
+            return f"flux run -o pmi={','.join(chosen)} does not wire up ranks of the {ABI_NAMES[abi]}"
         return None
 
     def words(self, target: "TargetPlan") -> list:

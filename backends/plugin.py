@@ -174,6 +174,15 @@ class Launcher(Plugin):
     def setup_lines(self, target: "TargetPlan") -> list[str]:
         return []
 
+    @classmethod
+    def offered_plugins(cls) -> list[str]:
+        """For `hpcspec probe`: the PMI plugins this launcher offers on the current host."""
+        return []
+
+    @classmethod
+    def preferred_plugin(cls, abi: str, offered: list[str]) -> str | None:
+        return None
+
 
 # ----------------------------------------------------------------------------------------------
 # Container runtimes
@@ -198,7 +207,7 @@ class Runtime(Plugin):
     env_prefix: ClassVar[str] = ""  # the prefix that passes NAME into the container
     bind_variable: ClassVar[str] = ""  # the variable that passes binds, if the runtime has one
     libs_dir: ClassVar[str | None] = None  # appended to LD_LIBRARY_PATH: the runtime's own libraries
-    recipe: ClassVar[str] = "apptainer"  # the container format it builds from: "apptainer" or "docker"
+    recipe: ClassVar[str] = "definition"  # the format it builds from: "definition" (.def) or "dockerfile"
     bind_modes: ClassVar[tuple[str, ...]] = ("ro", "rw")  # the bind modes it can express
     env_file_evaluated: ClassVar[bool] = True  # reads an env file with a shell interpreter
 
@@ -261,8 +270,9 @@ class Runtime(Plugin):
         return ",".join(bind.spec() for bind in binds)
 
     def exec_words(self, image: Word, binds: list[Bind], env_file: Word | None, argv: list[Word],
-                   writable: bool = False) -> list:
-        """Words of ``exec``; tuples are kept on one line when the command is wrapped."""
+                   writable: bool = False, peers: int | None = None) -> list:
+        """Words of ``exec``; tuples are kept on one line when the command is wrapped. `peers`: the
+        ranks that run on one node (for runtimes that put them in one container)."""
         words: list = [(self.path, "exec")]
         if writable:
             words.append("--writable")

@@ -89,7 +89,7 @@ class Charliecloud(Runtime):
     name = "charliecloud"
     summary = "Charliecloud: unprivileged; images built from a Dockerfile by ch-image, run by ch-run"
     command = "ch-run"
-    recipe = "docker"
+    recipe = "dockerfile"
     bind_modes = ("rw",)  # ch-run 0.31 binds read-write; it has no read-only bind
     env_file_evaluated = False
     reserved_prefixes = ("CH_RUN_", "CH_IMAGE_")
@@ -122,8 +122,9 @@ class Charliecloud(Runtime):
         return f"{name}={value}"
 
     def exec_words(self, image: Word, binds: list[Bind], env_file: Word | None, argv: list[Word],
-                   writable: bool = False) -> list:
-        words: list = [(self.path, "--join")]
+                   writable: bool = False, peers: int | None = None) -> list:
+        # --join-ct: ch-run guesses the peer count only under Slurm and Open MPI; say it
+        words: list = [(self.path, f"--join-ct={peers}") if peers else (self.path, "--join")]
         if writable:
             words.append("--write")
         words += [("-b", f"{b.host}:{b.container}") for b in binds]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .diagnostics import Report
 from .didyoumean import did_you_mean, one_of
+from .lookup import launcher_of, launcher_problem
 from .facts import BindConflict, CpuTuning, EnvSource, JobShape, Site, TargetFacts
 from .images import ImageFacts
 from .merge import merge
@@ -180,24 +181,9 @@ def _lookup(table: dict, name: str, code: str, what: str, path: Path, spans: Spa
     return name, None
 
 
-def launcher_of(site_: Site, mpi, mpi_name: str):
-    """(the launcher an MPI uses, or None, and why not): its own `launcher`, else the platform's
-    only one."""
-    if mpi.launcher is not None:
-        if mpi.launcher in site_.launchers:
-            return site_.launchers[mpi.launcher], ""
-        return None, "unknown"
-    if len(site_.platform.launcher) == 1:
-        only = next(iter(site_.platform.launcher))
-        return site_.launchers.get(only), ("" if only in site_.launchers else "broken")
-    return None, "unsaid"
-
-
 def _launcher(site_: Site, mpi, mpi_name: str, report: Report):
-    found, why = launcher_of(site_, mpi, mpi_name)
+    found, why = launcher_of(site_, mpi)
     if found is None and why in ("unknown", "unsaid"):
-        from .checks.platform import launcher_problem
-
         launcher_problem(site_, mpi_name, mpi, why, report)
     return found
 
@@ -284,7 +270,7 @@ def _libraries(spec: Target, site_: Site, mpi, path: Path, spans: SpanMap, repor
                          help=did_you_mean(name, platform.library) or
                          (f"`{site_.name}` defines {one_of(platform.library)}" if platform.library
                           else f"`{site_.name}` defines no `library` blocks"))
-    for name in (mpi.requires_links if mpi is not None else ()):
+    for name in ([*mpi.requires_links, *mpi.recommends_links] if mpi is not None else ()):
         if name in platform.library:
             chosen.setdefault(name, platform.library[name])
     return tuple(chosen.items())

@@ -62,6 +62,8 @@ CODES: dict[str, str] = {
     "E0405": "QoS not allowed in partition",
     "E0406": "unknown launcher",
     "E0407": "unknown target",
+    "E0408": "unknown library",
+    "E0409": "unknown scheduler, launcher, runtime or backend",
     # E05xx: compatibility between the container and the site
     "E0501": "MPI ABI mismatch",
     "E0502": "container glibc older than the platform needs",
@@ -70,6 +72,8 @@ CODES: dict[str, str] = {
     "E0505": "unknown base image facts",
     "E0506": "model not possible on this platform",
     "E0507": "runtime or scheduler feature not supported",
+    "E0508": "launcher cannot start this MPI",
+    "E0509": "library the site requires is not linked",
     # E06xx: job shape
     "E0601": "job does not fit the node's cores",
     "E0602": "too many nodes for the partition or QoS",
@@ -77,6 +81,7 @@ CODES: dict[str, str] = {
     "E0604": "GPUs the node does not have",
     "E0605": "memory beyond the node's",
     "E0606": "job shape incomplete",
+    "E0607": "resource the site requires is missing",
     # E07xx: binds and environment
     "E0701": "bind path not absolute",
     "E0702": "malformed bind",
@@ -90,6 +95,8 @@ CODES: dict[str, str] = {
     # W: warnings (do not change the exit code)
     "W0501": "container MPI implements a newer MPI standard than the host MPI",
     "W0504": "CPU flags fall back to an older microarchitecture",
+    "W0505": "target built on the host because the code has no container MPI",
+    "W0506": "library the site recommends is not linked",
     "W0601": "threads span NUMA regions",
 }
 

@@ -30,7 +30,8 @@ def suggest(word: str, candidates: Iterable[str]) -> str | None:
     if best is None:
         return None
     limit = max(1, min(3, len(word) // 3))
-    if best[0] <= limit or (word_l in best[1].lower() and len(word) >= 3):
+    candidate = best[1].lower()
+    if best[0] <= limit or (len(word) >= 3 and word_l in candidate) or (len(candidate) >= 3 and candidate in word_l):
         return best[1]
     return None
 

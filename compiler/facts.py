@@ -147,9 +147,11 @@ class TargetFacts:
         return self.spans.keys.get(self.path) or self.spans.block_head(self.path)
 
     def job_span(self, key: str) -> Span | None:
+        """Where the job's `key` is written (in the target, or in the platform's job defaults),
+        else the target's own `job` block, else the merged one, else the target."""
         root = self.path + ("job",)
         return (self.job_spans.values.get(root + (key,)) or self.job_spans.keys.get(root + (key,))
-                or self.job_spans.block_head(root) or self.target_span())
+                or self.spans.blocks.get(root) or self.job_spans.blocks.get(root) or self.target_span())
 
     def mpi_span(self, key: str | None = None) -> Span | None:
         path = ("mpi", self.mpi_name) + ((key,) if key else ())

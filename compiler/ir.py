@@ -73,7 +73,7 @@ class Recipe:
     tests: tuple[str, ...]  # shell lines of %test
     source_dir: str  # where the source is unpacked in the image
     script_dir: str  # where build scripts live in the image
-    formats: tuple[str, ...] = ("apptainer",)  # container formats to write: apptainer, docker
+    formats: tuple[str, ...] = ("definition",)  # container formats to write: "definition", "dockerfile"
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,8 @@ def parse(source: SourceFile):
         raise SpecError([_bad_token(source, exc)]) from None
     except UnexpectedEOF:
         end = len(source.text)
-        raise SpecError([Diagnostic("E0106", "unexpected end of file", source.span(end, end),
-                                    help="a block or list is not closed")]) from None
+        raise SpecError([_unclosed(source) or Diagnostic("E0106", "unexpected end of file", source.span(end, end),
+                                                         help="a block or list is not closed")]) from None
     _check_depth(source, tree)
     return tree
 
@@ -129,9 +129,9 @@ def _bad_token(source: SourceFile, exc) -> Diagnostic:
         expected.discard("IMPORT")  # accepted by the grammar anywhere, useful only at the top
     if token.type == "$END":
         end = len(source.text.rstrip())
-        return Diagnostic("E0106", "unexpected end of file", source.span(end, end),
-                          label=f"expected {_describe(expected)}",
-                          help="a block `{ ... }` or a list `[ ... ]` is not closed")
+        return _unclosed(source) or Diagnostic("E0106", "unexpected end of file", source.span(end, end),
+                                               label=f"expected {_describe(expected)}",
+                                               help="a block `{ ... }` or a list `[ ... ]` is not closed")
     start = token.start_pos if token.start_pos is not None else 0
     end = token.end_pos if token.end_pos is not None else start + len(str(token))
     span = source.span(start, end)
@@ -160,6 +160,56 @@ def _bad_token(source: SourceFile, exc) -> Diagnostic:
     noun = _TOKEN_NAMES.get(token.type, f"`{text}`").removeprefix("a ")
     return Diagnostic("E0101", f"unexpected {noun}",
                       span, label=f"expected {_describe(expected)}", help=help)
+
+
+def _openers(text: str):
+    """Yield (offset, char) of every bracket outside strings and comments."""
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif char == '"':
+            i += 1
+            while i < n and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif char in "{}[]":
+            yield i, char
+        i += 1
+
+
+def _indent(source: SourceFile, offset: int) -> int:
+    line = source.lines[source.position(offset)[0] - 1]
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _unclosed(source: SourceFile) -> Diagnostic | None:
+    """The block (or list) a missing `}` (`]`) belongs to, rather than the end of the file: the
+    first opener whose closer is indented less than the line that opened it (that closer belongs
+    to an outer block), else the innermost opener left open."""
+    stack: list[int] = []
+    suspect = None
+    for offset, char in _openers(source.text):
+        if char in "{[":
+            stack.append(offset)
+        elif stack:
+            opened = stack.pop()
+            if suspect is None and _indent(source, offset) < _indent(source, opened) \
+                    and source.position(offset)[0] != source.position(opened)[0]:
+                suspect = opened
+    if not stack:
+        return None
+    opened = suspect if suspect is not None else stack[-1]
+    line_start = source.starts[source.position(opened)[0] - 1]
+    head = source.text[line_start:opened].strip()
+    bracket = source.text[opened]
+    what = f"block `{head}`" if bracket == "{" and head else ("list" if bracket == "[" else "block")
+    closer = "}" if bracket == "{" else "]"
+    return Diagnostic("E0106", f"{what} is not closed", source.span(opened, opened + 1),
+                      label=f"this `{bracket}` has no matching `{closer}`",
+                      help=f"add `{closer}` where the {'block' if bracket == '{' else 'list'} ends "
+                           "(the file ended while it was still open)")
 
 
 def _check_depth(source: SourceFile, tree) -> None:

@@ -183,7 +183,7 @@ def plan(checked: Checked) -> Plan:
     # bind destinations the runtime cannot create by itself (writable images, old Singularity)
     dirs: set[str] = set()
     files: set[str] = set()
-    formats = {"apptainer"}
+    formats = {"definition"}  # the definition file is always written
     for target in targets:
         runtime = target.runtime
         formats.add(runtime.recipe)

@@ -188,19 +188,6 @@ def present_in_image(root: Path, soname: str) -> bool:
     return any((root / directory / soname).exists() for directory in LIBRARY_DIRS)
 
 
-def srun_plugins() -> list[str]:
-    srun = shutil.which("srun")
-    if srun is None:
-        return []
-    try:
-        proc = subprocess.run([srun, "--mpi=list"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    text = proc.stdout + proc.stderr
-    return sorted({m for m in re.findall(r"^\s*(?:srun: )?(\w+)\s*$", text, re.M)
-                   if m not in ("none", "types", "are", "list")})
-
-
 def guess_root(path: str) -> str | None:
     directory = Path(path).parent
     parts = directory.parts
@@ -233,10 +220,14 @@ def probe(name: str, library: str | None = None, image: str | None = None, dest:
             result.skipped.append(f"{dependency.soname} (the image has it)")
         else:
             result.dependencies.append(dependency)
-    result.plugins_offered = srun_plugins()
-    preferred = {"mpich": "pmi2", "mpi-abi": "pmi2", "openmpi": "pmix", "mpt": "pmi2"}[abi]
-    if preferred in result.plugins_offered or any(p.startswith(preferred) for p in result.plugins_offered):
-        result.plugin = preferred
+    from .registry import registry
+
+    for launcher in registry("launcher").values():  # the first launcher on this host with PMI plugins
+        offered = launcher.offered_plugins()
+        if offered:
+            result.plugins_offered = offered
+            result.plugin = launcher.preferred_plugin(abi, offered)
+            break
     return result
 
 

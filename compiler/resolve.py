@@ -89,6 +89,7 @@ class Loader:
         self.platforms: dict[str, Block] = {}
         self.platform_files: dict[str, SpecFile] = {}
         self.too_many = False  # MAX_FILES reached: reported once, nothing more is read
+        self.failed: set[str] = set()  # imports by name whose file could not be read (reported)
 
     def display(self, path: Path) -> str:
         """Files of the project relative to its root; shipped specs as <hpcspec>/platforms/..."""
@@ -193,6 +194,7 @@ class Loader:
             return
         loaded = self.load(path, self.display(path.resolve()), item)
         if loaded is None:
+            self.failed.add(item.target)
             return
         if any(b.kind == "code" for b in loaded.blocks):
             self.report.error("E0304", f"`{item.target}` is a code spec, not a platform spec", item.span,
@@ -307,5 +309,6 @@ def resolve(path: Path, display: str, search: SearchPath, report: Report,
         return None
     if code is not None and not check_name(code, report):
         return None
-    return Program(spec, code, platforms, raw, set(loader.platforms) - set(raw),  # type: ignore[arg-type]
+    unusable = (set(loader.platforms) - set(raw)) | loader.failed
+    return Program(spec, code, platforms, raw, unusable,  # type: ignore[arg-type]
                    loader.platform_files, loader.order, search)

@@ -71,3 +71,15 @@ def many_targets(count: int, version: str = "1.0", site: str = "testsite") -> st
     targets = "".join(f'  target t{i} {{ platform = "{site}" mpi = "cray-mpich" compiler = "gnu" prefix = "/opt/t{i}" '
                       f"job {{ walltime = 1h }} }}\n" for i in range(count))
     return head.replace('version = "1.0"', f'version = "{version}"') + targets + "}\n"
+
+
+def _another_slurm():
+    from hpcspec.backends.schedulers import Slurm
+
+    class AnotherSlurm(Slurm):
+        """A second class registered as `slurm` (tests/test_seam.py: duplicates are refused)."""
+
+    return AnotherSlurm
+
+
+AnotherSlurm = _another_slurm()

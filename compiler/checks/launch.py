@@ -19,8 +19,8 @@ def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
         whose = f"the container's {container.name}" if started is container else f"MPI `{target.mpi_name}`"
         report.error("E0508", f"launcher `{launcher.block_name}` cannot start {whose} ({target.model} model)",
                      target.target_span("model") if target.model_given else target.target_span("mpi"),
-                     label=why, help="use a launcher that wires up this MPI (srun with pmi2 or pmix, the MPI's "
-                                     "own mpirun), or another model")
+                     label=why, help="use a launcher that wires up this MPI (the scheduler's own with a PMI "
+                                     "plugin for it, or the MPI's own mpirun), or another model")
     if target.model == "host" and not target.runtime.can_build_on_host():
         report.error("E0507", f"target `{target.name}`: {target.runtime.name} cannot rebuild an image on the host "
                               "(host model)", target.target_span("model") or target.target_span(),

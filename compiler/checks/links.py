@@ -10,10 +10,13 @@ from .context import CodeContext
 def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
     if target.model == "hybrid":
         return  # the container's own MPI
-    missing = [name for name in target.mpi.requires_links if name not in target.links]
-    if missing:
-        report.error("E0509", f"MPI `{target.mpi_name}` of `{target.platform_name}` needs the code linked against "
-                              f"{', '.join('lib' + m for m in missing)}", target.target_span("mpi"),
-                     label="not linked by this build",
-                     help=f'link it and say so: build {{ links = [{", ".join(chr(34) + m + chr(34) for m in missing)}] }} '
-                          "(HPCSPEC_LINK_LIBS holds the -l flags for the build)")
+    for code_, level, names, need in (("E0509", report.error, target.mpi.requires_links, "needs"),
+                                      ("W0506", report.warning, target.mpi.recommends_links, "runs faster with")):
+        missing = [name for name in names if name not in target.links]
+        if missing:
+            quoted = ", ".join(f'"{m}"' for m in missing)
+            level(code_, f"MPI `{target.mpi_name}` of `{target.platform_name}` {need} the code linked against "
+                         f"{', '.join('lib' + m for m in missing)}", target.target_span("mpi"),
+                  label="not linked by this build",
+                  help=f"link it and say so: build {{ links = [{quoted}] }} (HPCSPEC_LINK_LIBS holds the -l flags "
+                       "for the build)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..diagnostics import Report
 from ..didyoumean import did_you_mean, one_of
 from ..facts import Site
+from ..lookup import launcher_problem
 from ..nodes import Block
 from .environment import check_name, reserved
 
@@ -25,20 +26,6 @@ def check_site(site: Site, block: Block, report: Report) -> None:
             launcher_problem(site, name, mpi, "unsaid", report)
     _environment(site, report)
     _launchers(site, report)
-
-
-def launcher_problem(site: Site, mpi_name: str, mpi, why: str, report: Report) -> None:
-    launchers = site.platform.launcher
-    if why == "unknown":
-        report.error("E0406", f"MPI `{mpi_name}` uses launcher `{mpi.launcher}`, which `{site.name}` does not define",
-                     site.span(("mpi", mpi_name, "launcher")), label="no such launcher block",
-                     help=did_you_mean(mpi.launcher, launchers) or
-                     f"add `launcher {mpi.launcher} {{ }}` to the platform, or use {one_of(launchers)}")
-    else:
-        report.error("E0406", f"MPI `{mpi_name}` of `{site.name}` does not say which launcher starts it",
-                     site.spans.block_head(("mpi", mpi_name)), label="launcher missing",
-                     help=f"set launcher = one of {one_of(launchers)}" if launchers
-                     else "add a `launcher srun { }` block to the platform")
 
 
 def _known_qos(site: Site, name: str, span, report: Report) -> bool:
@@ -129,4 +116,4 @@ def _launchers(site: Site, report: Report) -> None:
             report.error("E0507", f"launcher `{name}` runs under {', '.join(sorted(launcher.schedulers))}, "
                                   f"not {scheduler.name}", site.spans.keys.get(("launcher", name)),
                          label=f"`{site.name}` schedules with {scheduler.name}",
-                         help="use a launcher this scheduler can start (mpiexec, mpirun, or the scheduler's own)")
+                         help="use a launcher that runs under this scheduler (an MPI's own mpiexec or mpirun)")

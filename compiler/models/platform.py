@@ -14,10 +14,11 @@ from pydantic import model_validator
 from .binds import BindDir, BindFile
 from .job import Count, PositiveInt
 from .types import (
-    AbsPath, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url, Version, _fail,
+    ABI_FAMILIES, AbsPath, DurationValue, EnvName, Model, Module, Name, Patch, Plugin, SizeValue, Text, Url,
+    Version, _fail,
 )
 
-AbiFamily = Literal["mpich", "openmpi", "mpt", "mpi-abi"]
+AbiFamily = Literal[ABI_FAMILIES]  # type: ignore[valid-type]
 CompilerFamily = Literal["gcc", "clang", "aocc", "intel", "oneapi", "cce", "nvhpc"]
 
 
@@ -86,9 +87,11 @@ class Mpi(Model):
     modules: list[Module] = []
     launcher: Name | None = None  # a `launcher` block of the platform
     plugin: Plugin | None = None  # srun --mpi=PLUGIN
-    # libraries a code must be linked against to run well with this MPI (ARCHER2's Cray MPICH:
-    # xpmem); a platform `library` of the same name is bound in for the targets that use it
+    # libraries a code must be linked against to run with this MPI (an error if it is not), or
+    # should be to run well (a warning: ARCHER2's Cray MPICH and xpmem); a platform `library` of
+    # the same name is bound in for the targets on this MPI
     requires_links: list[Name] = []
+    recommends_links: list[Name] = []
 
 
 class Compiler(Model):

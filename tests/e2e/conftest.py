@@ -22,6 +22,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 PROVISION = HERE / "provision.sh"
+PROVISION_SGE = HERE / "provision-sge.sh"
 CACHE = Path(os.environ.get("HPCSPEC_E2E_CACHE", "/var/cache/hpcspec-e2e"))
 
 
@@ -79,3 +80,30 @@ def cluster(tmp_path_factory) -> Cluster:
         _unavailable(f"provision.sh start failed: {proc.stderr.strip()[-2000:]}")
     yield Cluster(directory, env)
     subprocess.run([str(PROVISION), "stop", str(directory)], env=env, timeout=60)
+
+
+@dataclass
+class GridEngine:
+    env: dict[str, str]
+
+    def run(self, *argv: str, cwd: Path | None = None, timeout: int = 600, check: bool = True):
+        proc = subprocess.run(list(argv), cwd=cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+
+@pytest.fixture(scope="session")
+def gridengine(cluster) -> GridEngine:
+    """A one-node Grid Engine (Son of Grid Engine 8.1.9) beside the Slurm cluster, with a
+    parallel environment `mpi` (tests/e2e/provision-sge.sh)."""
+    for step in ("install", "start"):
+        proc = subprocess.run([str(PROVISION_SGE), step], env=cluster.env, capture_output=True, text=True,
+                              timeout=900)
+        if proc.returncode != 0:
+            _unavailable(f"provision-sge.sh {step} failed: {proc.stderr.strip()[-2000:]}")
+    said = subprocess.run([str(PROVISION_SGE), "env"], env=cluster.env, capture_output=True, text=True, timeout=60)
+    env = dict(cluster.env)
+    env.update(line.split("=", 1) for line in said.stdout.splitlines() if "=" in line)
+    yield GridEngine(env)
+    subprocess.run([str(PROVISION_SGE), "stop"], env=env, capture_output=True, timeout=120)

@@ -53,6 +53,17 @@ def ring(cluster, tmp_path_factory):
     return code, manifest
 
 
+def test_localhost_platforms_bind_the_same_host_mpi():
+    """localhost (Slurm) and localhost-sge (Grid Engine) describe one machine: one MPI."""
+    from hpcspec.api import compile_files
+
+    result = compile_files([str(RING)])
+    assert result.ok, result.diagnostics
+    manifests = {a.path.split("/")[1]: json.loads(a.content) for a in result.artifacts if a.path.endswith("manifest.json")}
+    assert manifests["localhost"]["binds"] == manifests["localhost-sge"]["binds"]
+    assert manifests["localhost"]["ld_library_path"] == manifests["localhost-sge"]["ld_library_path"]
+
+
 def _submit(cluster, script: Path, workdir: Path) -> tuple[int, str]:
     proc = cluster.run("sbatch", "--wait", "--output", str(workdir / "job.out"), str(script),
                        cwd=workdir, check=False, timeout=300)
@@ -68,17 +79,38 @@ def _ranks(output: str) -> list[dict]:
 
 def test_ring_runs_in_the_container_with_the_host_mpi(cluster, ring, tmp_path):
     code, manifest = ring
-    bound = next(b for b in manifest["binds"] if Path(b["container"]).name.startswith("libmpi"))
-    host_inode = os.stat(bound["host"]).st_ino
     status, output = _submit(cluster, code / "localhost" / "job.slurm", tmp_path)
     assert status == 0, "the job did not complete"
+    _assert_host_mpi_in_every_rank(output, manifest)
+
+
+def _assert_host_mpi_in_every_rank(output: str, manifest: dict) -> list[dict]:
+    bound = next(b for b in manifest["binds"] if Path(b["container"]).name.startswith("libmpi"))
     ranks = _ranks(output)
-    assert len(ranks) >= 2 and {int(r["size"]) for r in ranks} == {len(ranks)}
+    assert len(ranks) >= 2 and {int(r["size"]) for r in ranks} == {len(ranks)}, output
     assert "ring ok: token=%d" % len(ranks) in output
     for rank in ranks:
         assert rank["container"] == "yes", f"rank {rank['rank']} ran outside the container"
         assert rank["libmpi"] == bound["container"], f"rank {rank['rank']} loaded {rank['libmpi']}"
-        assert int(rank["inode"]) == host_inode, "the mapped libmpi is not the host's file"
+        assert int(rank["inode"]) == os.stat(bound["host"]).st_ino, "the mapped libmpi is not the host's file"
+    return ranks
+
+
+def test_ring_runs_under_grid_engine_with_the_host_mpi(cluster, gridengine, ring, tmp_path):
+    """The same image, the Grid Engine target: qsub runs job.sge in the parallel environment
+    `mpi`, Hydra's mpiexec starts one ch-run per rank from $PE_HOSTFILE, and every rank loads
+    the host's libmpi from the bound path."""
+    code, _ = ring
+    manifest = json.loads((code / "localhost-sge" / "manifest.json").read_text())
+    image = Path(cluster.env["CH_IMAGE_STORAGE"]) / "img" / "mpi-ring"
+    out = tmp_path / "job.out"
+    # -sync y waits for the job; `timeout` guards against a job that goes back to the queue
+    proc = gridengine.run("timeout", "300", "qsub", "-sync", "y", "-o", str(out), "-v", f"HPCSPEC_IMAGE={image}",
+                          str(code / "localhost-sge" / "job.sge"), cwd=tmp_path, check=False, timeout=320)
+    output = out.read_text() if out.exists() else ""
+    print(f"qsub exit {proc.returncode}\n{proc.stdout}{proc.stderr}--- job output ---\n{output}")
+    assert proc.returncode == 0, "the Grid Engine job did not complete"
+    _assert_host_mpi_in_every_rank(output, manifest)
 
 
 def test_without_the_bind_manifest_the_container_mpi_is_used(cluster, ring, tmp_path):

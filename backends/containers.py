@@ -6,7 +6,7 @@ Each format wraps the same recipe (:mod:`.recipe`): the same steps and the same 
 
 from __future__ import annotations
 
-from hpcspec.ir import Plan
+from hpcspec.ir import Plan, Recipe
 
 from .base import Artifact
 from .recipe import IMAGE_ROOT, SCRIPTS, environment_lines, scripts, steps
@@ -22,10 +22,10 @@ def script_artifacts(plan: Plan) -> list[Artifact]:
     return out
 
 
-def apptainer_definition(plan: Plan) -> Artifact:
-    text = render("apptainer.def.j2", plan=plan, recipe=plan.recipe, steps=steps(plan.recipe),
-                  environment=environment_lines(plan.recipe), scripts_dir=SCRIPTS, image_root=IMAGE_ROOT)
-    return Artifact.text(f"{plan.code}/{plan.code}.def", text)
+def apptainer_definition(plan: Plan, recipe: Recipe) -> Artifact:
+    text = render("apptainer.def.j2", plan=plan, recipe=recipe, steps=steps(recipe),
+                  environment=environment_lines(recipe), scripts_dir=SCRIPTS, image_root=IMAGE_ROOT)
+    return Artifact.text(f"{plan.code}/{plan.code}{recipe.suffix}.def", text)
 
 
 def _docker_string(value: str) -> str:
@@ -33,8 +33,7 @@ def _docker_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def dockerfile(plan: Plan) -> Artifact:
-    recipe = plan.recipe
+def dockerfile(plan: Plan, recipe: Recipe) -> Artifact:
     if recipe.bootstrap != "docker":
         raise UnsupportedFeature(f"a Dockerfile cannot start from a `{recipe.bootstrap}` image",
                                  'use bootstrap = "docker" for codes with Charliecloud targets',
@@ -47,7 +46,7 @@ def dockerfile(plan: Plan) -> Artifact:
                   image_root=IMAGE_ROOT,
                   labels=[(k, _docker_string(v).replace("$", "\\$")) for k, v in recipe.labels],
                   environment=[(k, _docker_string(v)) for k, v in recipe.environment])
-    return Artifact.text(f"{plan.code}/Dockerfile", text)
+    return Artifact.text(f"{plan.code}/Dockerfile{recipe.suffix}", text)
 
 
 class UnsupportedFeature(Exception):
@@ -69,6 +68,13 @@ def reserved_names(code: str) -> set[str]:
     return {SCRIPTS, "Dockerfile", f"{code}.def"}
 
 
+def is_reserved(code: str, name: str) -> bool:
+    """`name` is, or could be, one of the container recipe's (per architecture too)."""
+    return name in reserved_names(code) or name.startswith("Dockerfile.") or (
+        name.startswith(f"{code}.") and name.endswith(".def"))
+
+
 def emit_container(plan: Plan) -> list[Artifact]:
     """Every container format the plan's runtimes build from, and the scripts they copy."""
-    return [FORMATS[name](plan) for name in plan.recipe.formats] + script_artifacts(plan)
+    return [FORMATS[name](plan, recipe) for recipe in plan.recipes for name in recipe.formats] + \
+        script_artifacts(plan)

@@ -11,8 +11,18 @@ import json
 from hpcspec.ir import Plan, TargetPlan
 
 from .base import Artifact, Backend
+from .plugin import Run
 from .render import render
 from .shell import Raw, Word, export_line
+
+
+def _temporaries(files: list[tuple[str, str, str]]) -> list[str]:
+    """Lines that make a job's temporary files (variable, name, suffix) and remove them at exit."""
+    if not files:
+        return []
+    lines = [f'{var}="$(mktemp {"--suffix=" + suffix + " " if suffix else ""}"${{workdir}}/.hpcspec-{name}.XXXXXX")"'
+             for var, name, suffix in files]
+    return lines + ["trap 'rm -f " + " ".join(f'"${{{var}}}"' for var, _, _ in files) + "' EXIT"]
 
 
 class GenericBackend(Backend):
@@ -26,7 +36,7 @@ class GenericBackend(Backend):
 
     def image_name(self, plan: Plan, target: TargetPlan) -> str:
         """The image file of host builds (Apptainer/Singularity)."""
-        return f"{plan.code}.sif"
+        return f"{target.runtime.stem(plan.code, target)}.sif"
 
     # -- pieces (hooks) ------------------------------------------------------------------------
     def runtime(self, target: TargetPlan):
@@ -65,14 +75,28 @@ class GenericBackend(Backend):
             "ld_library_path": dict(target.environment).get("LD_LIBRARY_PATH", "").split(":")
             if dict(target.environment).get("LD_LIBRARY_PATH") else [],
             "modules": list(target.modules),
+            "runtime_modules": list(target.runtime_modules),
+            "image": runtime.image_default(plan.code, target).replace("${workdir}/", ""),
+            "architecture": target.arch,
+            "gpus": None if target.gpu is None else {
+                "vendor": target.gpu.vendor, "per_node": target.gpu.per_node, "per_task": target.gpu.per_task,
+                "binding": target.gpu.binding, "variable": target.gpu.visible,
+                "by_local_rank": [list(gpus) for gpus in target.gpu.ranks],
+                "cores_by_local_rank": [list(cores) for cores in target.gpu.cpus], "gpu_aware_mpi": target.gpu.aware_mpi},
             "notes": list(runtime.notes()),
         }
 
     def launch(self, plan: Plan, target: TargetPlan, env_file: Word | None) -> list[Word]:
-        runtime = self.runtime(target)
+        runtime, launcher = self.runtime(target), target.launcher
         argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
-        return target.launcher.words(target) + runtime.exec_words(
-            Raw('"${image}"'), list(target.binds), env_file, argv, peers=target.job.tasks_per_node)
+        run = Run(Raw('"${image}"'), argv, list(target.binds), env_file, peers=target.job.tasks_per_node,
+                  gpu_vendor=target.gpu.vendor if target.gpu else None, pass_env=launcher.passes_env,
+                  modules=target.runtime_modules)
+        words = launcher.words(target)
+        if runtime.launch_options(target):  # e.g. srun --environment=FILE: on the launcher's own line
+            words = [tuple(words[0]) + tuple(runtime.launch_options(target)), *words[1:]]
+        wrapper = [Raw('"${gpu_wrapper}"')] if target.gpu and target.gpu.wrapper else []
+        return words + wrapper + runtime.exec_words(run)
 
     # -- artifacts -----------------------------------------------------------------------------
     def emit_target(self, plan: Plan, target: TargetPlan) -> list[Artifact]:
@@ -87,6 +111,8 @@ class GenericBackend(Backend):
         ]
         if target.model == "host":
             out.append(self.host_build_script(plan, target, folder))
+        for var, (suffix, text) in sorted(self.runtime(target).files(target, plan).items()):
+            out.append(Artifact.text(f"{folder}/{var.replace('_', '-')}{suffix}", text))  # e.g. the EDF, to read
         return out
 
     def env_file_lines(self, target: TargetPlan) -> list[str]:
@@ -107,22 +133,38 @@ class GenericBackend(Backend):
         runtime, scheduler, launcher = self.runtime(target), self.scheduler(target), target.launcher
         hostfile = launcher.wants_hostfile
         env_file = Raw('"${env_file}"') if runtime.env_file() else None
+        files = runtime.files(target, plan)
+        temporaries = ([("env_file", "env", "")] if env_file else []) + (
+            [("hosts", "hosts", ""), ("hostfile", "hostfile", "")] if hostfile else []) + (
+            [("gpu_wrapper", "gpu", "")] if target.gpu and target.gpu.wrapper else []) + [
+            (var, var.replace("_", "-"), suffix) for var, (suffix, _) in sorted(files.items())]
         path = f"{folder}/{scheduler.script_name}"
         text = render(
             "batch.sh.j2", t=target, hpcspec_version=plan.hpcspec_version, digest=plan.inputs_sha256,
             directives=scheduler.directives(target), scheduler=scheduler, runtime=runtime,
-            submit=scheduler.submit_hint(target, path), image_default=runtime.image_default(plan.code),
-            image_check=runtime.image_check(), build_hint=runtime.build_hint(plan.code),
+            submit=scheduler.submit_hint(target, path), image_default=runtime.image_default(plan.code, target),
+            image_check=runtime.image_check(), build_hint=runtime.build_hint(plan.code, target),
             env_lines=self.env_file_lines(target), workdir=scheduler.workdir(),
             setup=scheduler.setup_lines(target), modules=list(target.modules),
-            env_file=runtime.env_file(), exports=self.exports(target), hostfile=hostfile,
+            env_file=runtime.env_file(), exports=self.exports(target) if runtime.env_by_exports() else [],
+            temporaries=_temporaries(temporaries), files=[(var, text) for var, (_, text) in sorted(files.items())],
+            gpu_wrapper=self.gpu_wrapper(target) if target.gpu and target.gpu.wrapper else "",
             node_count=scheduler.node_count if launcher.uses_node_count else None,
             hostfile_lines=(scheduler.host_list_lines(target, "hosts")
                             + launcher.hostfile_lines("hosts", "hostfile")) if hostfile else [],
-            launch_setup=scheduler.launch_lines(target) + launcher.setup_lines(target),
+            launch_setup=scheduler.launch_lines(target) + launcher.setup_lines(target) + runtime.launch_lines(target),
             launch=self.launch(plan, target, env_file),
         )
         return Artifact.text(path, text, executable=True)
+
+    def gpu_wrapper(self, target: TargetPlan) -> str:
+        """A script that sets the GPU-selecting variable from the rank's index on its node."""
+        gpu, rank = target.gpu, target.launcher.local_rank
+        lines = ["#!/bin/sh", f'case "${{{rank}:-}}" in']
+        lines += [f"  {index}) {gpu.visible}={','.join(map(str, gpus))} ;;" for index, gpus in enumerate(gpu.ranks)]
+        lines += [f'  *) echo "hpcspec: no GPUs for local rank \'${{{rank}:-}}\'" >&2; exit 1 ;;', "esac",
+                  f"export {gpu.visible}", 'exec "$@"']
+        return "\n".join(lines) + "\n"
 
     def host_build_script(self, plan: Plan, target: TargetPlan, folder: str) -> Artifact:
         runtime = self.runtime(target)
@@ -135,8 +177,8 @@ class GenericBackend(Backend):
             runtime=runtime, script_path=path, image_name=image_name, modules=list(target.modules),
             env_file=runtime.env_file(), exports=self.exports(target), env_lines=self.env_file_lines(target),
             sandbox=runtime.sandbox_words(sandbox, Raw('"${image}"')),
-            build=runtime.exec_words(sandbox, list(target.binds), env_file,
-                                     ["/bin/sh", target.build.script_path], writable=True),
+            build=runtime.exec_words(Run(sandbox, ["/bin/sh", target.build.script_path], list(target.binds),
+                                         env_file, writable=True)),
             pack=runtime.pack_words(Raw(f'"${{work}}/{image_name}.new"'), sandbox),
         )
         return Artifact.text(path, text, executable=True)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 
 from hpcspec.models.types import ABI_NAMES, Name
 
+from hpcspec.gpu import cpu_bind
+
 from .plugin import Launcher, LauncherOptions
 from .shell import Raw
 
@@ -32,12 +34,24 @@ def _total(target: "TargetPlan") -> Raw:
     return Raw(f'"$(( nodes * {target.job.tasks_per_node} ))"')
 
 
+class SrunOptions(LauncherOptions):
+    # how ranks get their GPUs: "scheduler" (srun --gpus-per-task: Slurm binds them; Alps) or
+    # "wrapper" (a wrapper picks each rank's GPU by SLURM_LOCALID, CPUs bound with
+    # --cpu-bind=map_cpu/mask_cpu to the cores nearest it: LUMI-G)
+    gpu_binding: Literal["scheduler", "wrapper"] = "scheduler"
+
+
 class Srun(Launcher):
     name = "srun"
     summary = "Slurm's srun: one task per rank, wired up by an --mpi plugin"
+    Options = SrunOptions
     command = "srun"
     schedulers = frozenset({"slurm"})
     local_rank = "SLURM_LOCALID"
+    passes_env = ("SLURM_*", "PMI_*", "PMIX_*")
+
+    def gpu_binding(self) -> str:
+        return self.options.gpu_binding  # type: ignore[attr-defined]
     # what each srun MPI plugin can wire up
     PLUGINS = {"pmi2": ("mpich", "mpi-abi", "mpt", "openmpi"), "pmix": ("mpich", "mpi-abi", "openmpi"),
                "cray_shasta": ("mpich", "mpi-abi")}
@@ -51,6 +65,11 @@ class Srun(Launcher):
         words = [self.path]
         if target.mpi_plugin:
             words.append(f"--mpi={target.mpi_plugin}")
+        gpu = target.gpu
+        if gpu is not None and gpu.binding == "scheduler" and gpu.per_task:
+            words.append(f"--gpus-per-task={gpu.per_task}")
+        if gpu is not None and gpu.binding == "wrapper" and gpu.cpus:
+            words.append(f"--cpu-bind={cpu_bind(gpu.cpus)}")
         return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]
 
     def check(self, target, report) -> None:
@@ -89,6 +108,7 @@ class Hydra(Launcher):
     command = "mpiexec"
     uses_node_count = True
     local_rank = "MPI_LOCALRANKID"
+    passes_env = ("PMI_*", "HYDRA_*", "MPI_LOCALRANKID", "MPI_LOCALNRANKS")
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi not in MPICH_FAMILY:
@@ -111,6 +131,7 @@ class OpenMpi(Launcher):
     command = "mpirun"
     uses_node_count = True
     local_rank = "OMPI_COMM_WORLD_LOCAL_RANK"
+    passes_env = ("OMPI_*", "PMIX_*")
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi != "openmpi":
@@ -141,6 +162,10 @@ class Pals(Launcher):
     uses_node_count = True
     local_rank = "PALS_LOCAL_RANKID"
     reserved_prefixes = ("PALS_",)
+    passes_env = ("PALS_*", "PMI_*")
+
+    def gpu_binding(self) -> str:
+        return "cores"  # Cray MPICH cannot bind ranks to GPUs: --cpu-bind depth, then a wrapper [ALCF]
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
         if abi not in MPICH_FAMILY:
@@ -171,6 +196,10 @@ class FluxRun(Launcher):
     schedulers = frozenset({"flux"})
     uses_node_count = True
     local_rank = "FLUX_TASK_LOCAL_ID"
+    passes_env = ("FLUX_*", "PALS_*", "PMI_*")
+
+    def gpu_binding(self) -> str:
+        return "scheduler"  # -g per task with -o gpu-affinity=per-task
     PMI = {"cray-pals": ("mpich", "mpi-abi"), "simple": ("mpich", "mpi-abi"), "pmix": ("openmpi", "mpich")}
 
     def wires(self, abi: str, plugin: str | None) -> str | None:
@@ -185,6 +214,8 @@ class FluxRun(Launcher):
         if job.gpus_per_node and job.gpus_per_node % job.tasks_per_node == 0:
             words += ["-g", str(job.gpus_per_node // job.tasks_per_node)]
         words += ["-o", "cpu-affinity=per-task"]
+        if job.gpus_per_node:
+            words += ["-o", "gpu-affinity=per-task"]
         if self.options.pmi:  # type: ignore[attr-defined]
             words += ["-o", f"pmi={','.join(self.options.pmi)}"]  # type: ignore[attr-defined]
         return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]

@@ -29,12 +29,13 @@ count, from ``Scheduler.node_count``) and ``${hostfile}`` (the launcher's host f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field
 
 from hpcspec.models.binds import Bind
-from hpcspec.models.types import AbsPath, Arg, Model, Module, Name, Version, _pattern, version_at_least
+from hpcspec.models.types import AbsPath, Arg, EnvName, Model, Module, Name, Text, Version, _pattern, version_at_least
 
 from .shell import Raw, Word, double_quoted_literal, env_line, quote
 
@@ -136,6 +137,9 @@ class LauncherOptions(Model):
     # pass a host file built from the job's hosts (an mpirun started outside the scheduler's
     # own launcher, without its integration)
     hostfile: bool = False
+    # variables the launcher itself reads on the host, exported before it starts (Intel MPI's
+    # I_MPI_PIN_DOMAIN, Open MPI's OMPI_MCA_*): not the container's environment
+    env: dict[EnvName, Text] = {}
 
 
 class Launcher(Plugin):
@@ -145,6 +149,16 @@ class Launcher(Plugin):
     schedulers: ClassVar[frozenset[str] | None] = None  # the schedulers it runs under (None: any)
     uses_node_count: ClassVar[bool] = False  # its words read ${nodes}
     local_rank: ClassVar[str] = ""  # variable holding a rank's index on its node
+    # host variables the ranks need inside the container to wire up (for runtimes that do not
+    # pass the host's environment on by themselves)
+    passes_env: ClassVar[tuple[str, ...]] = ("PMI_*",)
+
+    def gpu_binding(self) -> str:
+        """How ranks get their GPUs: "scheduler" (the launcher binds them: srun --gpus-per-task,
+        flux -g), "wrapper" (a wrapper picks a rank's GPUs by its local rank; CPUs are bound
+        to the cores nearest them), or "cores" (CPUs bound by the launcher, a wrapper picks the
+        GPUs nearest the rank's cores)."""
+        return "wrapper"
 
     def __init__(self, options: LauncherOptions, name: str = "") -> None:
         super().__init__(options)
@@ -172,7 +186,9 @@ class Launcher(Plugin):
         return [f'cp "${{{hosts_var}}}" "${{{hostfile_var}}}"']
 
     def setup_lines(self, target: "TargetPlan") -> list[str]:
-        return []
+        from .shell import export_line
+
+        return [export_line(name, value) for name, value in sorted(self.options.env.items())]  # type: ignore
 
     @classmethod
     def offered_plugins(cls) -> list[str]:
@@ -195,6 +211,25 @@ class RuntimeOptions(Model):
     version: Version
     command: AbsPath | Name | None = None  # default: the runtime's own command
     modules: list[Module] = []
+    flags: list[Arg] = []  # more options for every run (after the runtime's own)
+    # how GPUs reach the container: "native" (the runtime's own switch: --nv, --rocm) or
+    # "binds" (the node's `gpu` block lists the driver libraries and devices to bind)
+    gpu: Literal["native", "binds"] = "native"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One start of the container: what the runtime is asked to run and with what."""
+
+    image: Word
+    argv: list[Word]
+    binds: list[Bind] = field(default_factory=list)
+    env_file: Word | None = None
+    writable: bool = False  # a sandbox, rebuilt on the host
+    peers: int | None = None  # ranks on one node (runtimes that put them in one container)
+    gpu_vendor: str | None = None  # the GPUs to make visible, when the runtime does it natively
+    pass_env: tuple[str, ...] = ()  # host variables (glob patterns) the ranks need inside
+    modules: tuple[str, ...] = ()  # runtime modules to enable (podman-hpc, Shifter)
 
 
 class Runtime(Plugin):
@@ -210,6 +245,13 @@ class Runtime(Plugin):
     recipe: ClassVar[str] = "definition"  # the format it builds from: "definition" (.def) or "dockerfile"
     bind_modes: ClassVar[tuple[str, ...]] = ("ro", "rw")  # the bind modes it can express
     env_file_evaluated: ClassVar[bool] = True  # reads an env file with a shell interpreter
+    passes_host_env: ClassVar[bool] = True  # the container sees the host's environment
+    replaces_ld_library_path: ClassVar[bool] = False  # a LD_LIBRARY_PATH given replaces the image's
+    gpu_switches: ClassVar[dict[str, tuple[str, ...]]] = {}  # vendor -> words that make its GPUs visible
+    by_reference: ClassVar[bool] = False  # runs an image by name (a registry or the runtime's store)
+    models: ClassVar[frozenset[str]] = frozenset({"bind", "host", "hybrid"})  # the MPI models it can run
+    schedulers: ClassVar[frozenset[str] | None] = None  # the schedulers it works with (None: any)
+    launchers: ClassVar[frozenset[str] | None] = None  # the launchers it works with (None: any)
 
     @property
     def version(self) -> str:
@@ -223,6 +265,11 @@ class Runtime(Plugin):
     def env_file(self) -> bool:
         """Does ``exec`` take an env file?"""
         return True
+
+    def env_by_exports(self) -> bool:
+        """Without an env file: does the batch script pass the environment as exported variables
+        (with `env_prefix`)? False for a runtime that takes it some other way (Alps: the EDF)."""
+        return not self.env_file()
 
     def needs_bind_destinations(self) -> bool:
         """Must bind destinations exist in the image (no overlay to create them)?"""
@@ -241,17 +288,44 @@ class Runtime(Plugin):
         """What a reader of the bind manifest should know about how this runtime takes it."""
         return []
 
+    def gpu_native(self, vendor: str) -> bool:
+        """Can this runtime, as configured, make `vendor`'s GPUs visible by itself?"""
+        return self.options.gpu == "native" and vendor in self.gpu_switches  # type: ignore[attr-defined]
+
+    # -- job and launcher options (runtimes the scheduler or launcher starts) --------------------
+    def job_options(self, target: "TargetPlan") -> list[str]:
+        """Scheduler options the runtime needs (Shifter: --image=, --module=)."""
+        return []
+
+    def launch_options(self, target: "TargetPlan") -> list:
+        """Words added to the launcher's own (Alps: srun --environment=FILE)."""
+        return []
+
+    def files(self, target: "TargetPlan", plan) -> dict[str, tuple[str, str]]:
+        """Files the batch script writes next to the job at run time, by shell variable:
+        {var: (file name suffix, text)} (Alps: the EDF)."""
+        return {}
     # -- images --------------------------------------------------------------------------------
-    def image_default(self, code: str) -> str:
+    @staticmethod
+    def stem(code: str, target: "TargetPlan | None") -> str:
+        """The image's name for a target: the code's, with the architecture where it is not x86_64
+        (one image per architecture: gromacs.aarch64)."""
+        return code if target is None or target.arch == "x86_64" else f"{code}.{target.arch}"
+
+    def image_default(self, code: str, target: "TargetPlan | None" = None) -> str:
         """The image the batch script uses unless HPCSPEC_IMAGE says otherwise (shell text)."""
-        return f"${{workdir}}/{code}.sif"
+        return f"${{workdir}}/{self.stem(code, target)}.sif"
 
     def image_check(self) -> str:
         """A shell test that is true when "${image}" is usable."""
         return '[ -f "${image}" ]'
 
-    def build_hint(self, code: str) -> str:
-        return f"build it from {code}.def"
+    def build_hint(self, code: str, target: "TargetPlan | None" = None) -> str:
+        return f"build it from {self.stem(code, target)}.def"
+
+    def launch_lines(self, target: "TargetPlan") -> list[str]:
+        """Shell lines right before the launch (already quoted)."""
+        return []
 
     # -- environment ---------------------------------------------------------------------------
     def container_value(self, value: str) -> str:
@@ -269,18 +343,19 @@ class Runtime(Plugin):
     def bind_list(self, binds: list[Bind]) -> str:
         return ",".join(bind.spec() for bind in binds)
 
-    def exec_words(self, image: Word, binds: list[Bind], env_file: Word | None, argv: list[Word],
-                   writable: bool = False, peers: int | None = None) -> list:
-        """Words of ``exec``; tuples are kept on one line when the command is wrapped. `peers`: the
-        ranks that run on one node (for runtimes that put them in one container)."""
+    def exec_words(self, run: Run) -> list:
+        """Words that start the container; tuples are kept on one line when the command is wrapped."""
         words: list = [(self.path, "exec")]
-        if writable:
+        if run.writable:
             words.append("--writable")
-        if binds:
-            words.append(("--bind", self.bind_list(binds)))
-        if env_file is not None:
-            words.append(("--env-file", env_file))
-        return words + [image, tuple(argv)]
+        if run.gpu_vendor and self.gpu_native(run.gpu_vendor):
+            words += list(self.gpu_switches[run.gpu_vendor])
+        words += list(self.options.flags)  # type: ignore[attr-defined]
+        if run.binds:
+            words.append(("--bind", self.bind_list(run.binds)))
+        if run.env_file is not None:
+            words.append(("--env-file", run.env_file))
+        return words + [run.image, tuple(run.argv)]
 
     def sandbox_words(self, sandbox: Word, image: Word) -> list[Word]:
         return [self.path, "build", BUILD_FLAGS, "--sandbox", sandbox, image]
@@ -289,5 +364,5 @@ class Runtime(Plugin):
         return [self.path, "build", BUILD_FLAGS, image, sandbox]
 
 
-__all__ = ["BUILD_FLAGS", "Directive", "Launcher", "LauncherOptions", "Plugin", "Runtime", "RuntimeOptions",
+__all__ = ["BUILD_FLAGS", "Directive", "Launcher", "LauncherOptions", "Plugin", "Run", "Runtime", "RuntimeOptions",
            "Scheduler", "SchedulerOptions", "double_quoted_literal", "quote", "version_at_least"]

@@ -118,14 +118,16 @@ def build_steps(build: BuildPlan) -> list[str]:
 
 def scripts(plan: Plan) -> dict[str, tuple[str, str | None]]:
     """Scripts copied into the image, by path below the scripts directory: (text, the target
-    it belongs to, or None for a script of every target)."""
-    recipe = plan.recipe
+    it belongs to, or None for a script of every target). Every image gets all of them; each
+    image's %test runs the test script of its own architecture."""
     out: dict[str, tuple[str, str | None]] = {}
-    for build in recipe.builds:
-        out[f"build/{build.target}.sh"] = (render("build.sh.j2", build=build, plan=plan,
-                                                  steps=build_steps(build)), build.target)
-    out["run.sh"] = (render("run.sh.j2", recipe=recipe, plan=plan), None)
-    out["test.sh"] = (render("test.sh.j2", recipe=recipe, plan=plan), None)
+    for recipe in plan.recipes:
+        for build in recipe.builds:
+            out[f"build/{build.target}.sh"] = (render("build.sh.j2", build=build, plan=plan,
+                                                      steps=build_steps(build)), build.target)
+        out[f"test{recipe.suffix}.sh"] = (render("test.sh.j2", recipe=recipe, plan=plan), None)
+    targets = [(t.name, t.executable, t.args) for t in plan.targets]
+    out["run.sh"] = (render("run.sh.j2", targets=targets, plan=plan), None)
     return out
 
 

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import re
 
-from hpcspec.models.binds import Bind
-
-from .plugin import Runtime, double_quoted_literal, quote, version_at_least
-from .shell import Raw, Word
+from .plugin import Run, Runtime, double_quoted_literal, quote, version_at_least
+from .shell import Raw
 
 
 class _SingularityFamily(Runtime):
     libs_dir = "/.singularity.d/libs"
     reserved_prefixes = ("SINGULARITY_", "SINGULARITYENV_")
+    replaces_ld_library_path = True  # since Singularity 3.6
+    gpu_switches = {"nvidia": ("--nv",), "amd": ("--rocm",)}
 
     def notes(self) -> list[str]:
         return [
@@ -104,16 +104,17 @@ class Charliecloud(Runtime):
     def can_build_on_host(self) -> bool:
         return False
 
-    def image_default(self, code: str) -> str:
-        return code  # a name in ch-image storage
+    def image_default(self, code: str, target=None) -> str:
+        return self.stem(code, target)  # a name in ch-image storage
 
     def image_check(self) -> str:
         # a path to an image directory, or the name of one in ch-image storage
         return ('{ [ -d "${image}" ] || [ -d "${CH_IMAGE_STORAGE:-/var/tmp/${USER:-$(id -un)}.ch}/img/'
                 '$(printf %s "${image}" | tr / %)" ]; }')
 
-    def build_hint(self, code: str) -> str:
-        return f"build it from {code}/Dockerfile with ch-image build -t {code}"
+    def build_hint(self, code: str, target=None) -> str:
+        stem = self.stem(code, target)
+        return f"build it from {code}/Dockerfile{stem[len(code):]} with ch-image build -t {stem}"
 
     def env_file_line(self, name: str, value: str) -> str:
         # no escapes: the value is literal except that one pair of outer quotes is stripped
@@ -121,13 +122,13 @@ class Charliecloud(Runtime):
             return f"{name}='{value}'"
         return f"{name}={value}"
 
-    def exec_words(self, image: Word, binds: list[Bind], env_file: Word | None, argv: list[Word],
-                   writable: bool = False, peers: int | None = None) -> list:
+    def exec_words(self, run: Run) -> list:
         # --join-ct: ch-run guesses the peer count only under Slurm and Open MPI; say it
-        words: list = [(self.path, f"--join-ct={peers}") if peers else (self.path, "--join")]
-        if writable:
+        words: list = [(self.path, f"--join-ct={run.peers}") if run.peers else (self.path, "--join")]
+        if run.writable:
             words.append("--write")
-        words += [("-b", f"{b.host}:{b.container}") for b in binds]
-        if env_file is not None:
-            words.append(("--env-no-expand", Raw(f"--set-env={quote(env_file)}")))
-        return words + [image, "--", tuple(argv)]
+        words += list(self.options.flags)  # type: ignore[attr-defined]
+        words += [("-b", f"{b.host}:{b.container}") for b in run.binds]
+        if run.env_file is not None:
+            words.append(("--env-no-expand", Raw(f"--set-env={quote(run.env_file)}")))
+        return words + [run.image, "--", tuple(run.argv)]

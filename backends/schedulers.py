@@ -43,6 +43,8 @@ class SlurmOptions(SchedulerOptions):
     # Export SRUN_CPUS_PER_TASK (Slurm 22.05+ no longer passes --cpus-per-task on to srun).
     # Unset: derived from the version (on when unknown: it is harmless on older Slurm).
     srun_cpus_per_task: bool | None = None
+    # how a job asks for GPUs per node: --gres=gpu:N, or --gpus-per-node=N (LUMI, Perlmutter)
+    gpu_option: Literal["gres", "gpus-per-node"] = "gres"
 
 
 class Slurm(Scheduler):
@@ -55,7 +57,9 @@ class Slurm(Scheduler):
     submit_dir = "SLURM_SUBMIT_DIR"
     node_count = '"${SLURM_JOB_NUM_NODES}"'
     expresses = frozenset({"gpus_per_node", "memory", "exclusive"})
-    reserved_env = {"SRUN_CPUS_PER_TASK": "hpcspec sets it from cpus_per_task"}
+    reserved_env = {"SRUN_CPUS_PER_TASK": "hpcspec sets it from cpus_per_task",
+                    "CUDA_VISIBLE_DEVICES": "Slurm and hpcspec's GPU binding set it per rank",
+                    "ROCR_VISIBLE_DEVICES": "Slurm and hpcspec's GPU binding set it per rank"}
     reserved_prefixes = ("SLURM_",)
 
     def directives(self, target: "TargetPlan") -> list[str]:
@@ -75,12 +79,17 @@ class Slurm(Scheduler):
             options.append(f"--account={job.account}")
         if job.exclusive:
             options.append("--exclusive")
-        if job.gpus_per_node:
-            options.append(f"--gres=gpu:{job.gpus_per_node}")
+        if job.gpus_per_task:
+            options.append(f"--gpus-per-task={job.gpus_per_task}")
+        elif job.gpus_per_node:
+            per_node = self.options.gpu_option  # type: ignore[attr-defined]
+            options.append(f"--gres=gpu:{job.gpus_per_node}" if per_node == "gres"
+                           else f"--gpus-per-node={job.gpus_per_node}")
         if job.memory is not None:
             options.append(f"--mem={job.memory.mebibytes()}M")
         if job.smt and job.threads_per_core > 1:
             options.append(f"--threads-per-core={job.threads_per_core}")
+        options += target.runtime.job_options(target)  # e.g. Shifter's --image= and --module=
         options += self.options.directives  # type: ignore[attr-defined]
         return [f"#SBATCH {option}" for option in options]
 
@@ -199,9 +208,8 @@ class Flux(Scheduler):
         job = target.job
         lines = [f"--job-name={job.name}", f"-N {job.nodes}", f"-n {job.nodes * job.tasks_per_node}",
                  f"-c {job.cpus_per_task}"]
-        if job.gpus_per_node:
-            if job.gpus_per_node % job.tasks_per_node == 0:
-                lines.append(f"-g {job.gpus_per_node // job.tasks_per_node}")
+        if job.gpus_per_node and job.gpus_per_node % job.tasks_per_node == 0:
+            lines.append(f"-g {job.gpus_per_node // job.tasks_per_node}")
         if job.exclusive:
             lines.append("--exclusive")
         lines.append(f"-t {_minutes(job.walltime)}m")

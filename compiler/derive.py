@@ -11,6 +11,7 @@ from .diagnostics import Report
 from .didyoumean import did_you_mean, one_of
 from .lookup import launcher_of, launcher_problem
 from .facts import BindConflict, CpuTuning, EnvSource, JobShape, Site, TargetFacts
+from .gpu import derive as derive_gpu
 from .images import ImageFacts
 from .merge import merge
 from .models.binds import Bind
@@ -126,20 +127,29 @@ def target(name: str, code: Code, code_name: str, spans: SpanMap, program: Progr
     host_mpi = model in ("bind", "host")
     job = _shape(job_v, node, partition_name, qos_name, code_name, name)
     libraries = _libraries(spec, found, mpi if host_mpi else None, path, spans, report)
-    binds, conflicts = _binds(spec, found, mpi_name, mpi if host_mpi else None, libraries, path, spans)
     build = build_v.model if build_v else None
+    aware = spec.gpu_aware_mpi if spec.gpu_aware_mpi is not None else bool(mpi.gtl or mpi.gpu_env)
+    gpu = derive_gpu(node, job, launcher.gpu_binding(), aware and model != "hybrid")
+    gpu_binds = gpu is not None and node.gpu is not None and not found.runtime.gpu_native(node.gpu.vendor)
+    binds, conflicts = _binds(spec, found, mpi_name, mpi if host_mpi else None, libraries, path, spans,
+                              node.gpu if gpu_binds else None)
     return TargetFacts(
         name=name, spec=spec, spans=spans, site=found, platform_name=spec.platform, mpi_name=mpi_name, mpi=mpi,
         compiler_name=compiler_name, compiler=compiler, launcher=launcher, node=node, node_spans=node_v.spans,
         partition_name=partition_name, partition=partition, qos_name=qos_name, qos=qos, job=job,
         job_spans=job_v.spans, model=model, model_given=spec.model is not None, libraries=libraries,
         binds=binds, bind_conflicts=conflicts,
-        environment=_environment(spec, found, mpi if host_mpi else None, libraries, job.cpus_per_task, name),
-        env_sources=_env_sources(code, spec, found, mpi_name, mpi if host_mpi else None, libraries, path, spans),
-        modules=_modules(spec, found, mpi if host_mpi else None, libraries),
+        environment=_environment(spec, found, mpi if model != "hybrid" else None, libraries, job.cpus_per_task, name,
+                                 gpu, node.gpu if gpu_binds else None, code.image.ld_library_path if code.image else [],
+                                 tuple(build.links) if build else ()),
+        env_sources=_env_sources(code, spec, found, mpi_name, mpi if model != "hybrid" else None, libraries, path,
+                                 spans),
+        modules=_modules(spec, found, mpi if host_mpi else None, libraries, partition),
         prefix=spec.prefix or "/".join(["/opt/app", code_name, code.version or "unknown", spec.platform, mpi_name,
                                         compiler_name]),
         cpu=_cpu(spec, node, compiler, image, model), build=build, links=tuple(build.links) if build else (),
+        gpu=gpu, arch=_arch(node.microarch), runtime_modules=_runtime_modules(mpi, node, gpu, host_mpi),
+        image_ref=spec.image or f"{code_name}:{code.version}",
     )
 
 
@@ -245,14 +255,15 @@ def _node(platform_block: Block, patch: Block | None, report: Report) -> Validat
 def _shape(job_v: Validated, node: Node, partition: str | None, qos: str | None, code: str, target: str) -> JobShape:
     job: Job = job_v.model
     smt = bool(job.smt)
-    per_node = node.cores * (node.threads_per_core if smt else 1)
+    per_node = node.usable_cores * (node.threads_per_core if smt else 1)
     cpus = job.cpus_per_task or 1
+    tasks = job.tasks_per_node or max(1, per_node // cpus)
+    gpus = job.gpus_per_node if job.gpus_per_node is not None else (job.gpus_per_task or 0) * tasks
     return JobShape(
-        name=job.name or f"{code}-{target}", nodes=job.nodes or 1,
-        tasks_per_node=job.tasks_per_node or max(1, per_node // cpus), cpus_per_task=cpus,
+        name=job.name or f"{code}-{target}", nodes=job.nodes or 1, tasks_per_node=tasks, cpus_per_task=cpus,
         walltime=job.walltime, partition=partition, qos=qos, account=job.account, exclusive=bool(job.exclusive),
-        gpus_per_node=job.gpus_per_node or 0, memory=job.memory, smt=smt, threads_per_core=node.threads_per_core,
-        resources=tuple(sorted(job.resources.items())),
+        gpus_per_node=gpus, gpus_per_task=job.gpus_per_task, memory=job.memory, smt=smt,
+        threads_per_core=node.threads_per_core, resources=tuple(sorted(job.resources.items())),
         given=frozenset(k for k in job.model_fields_set if getattr(job, k)),
     )
 
@@ -276,7 +287,7 @@ def _libraries(spec: Target, site_: Site, mpi, path: Path, spans: SpanMap, repor
     return tuple(chosen.items())
 
 
-def _binds(spec: Target, site_: Site, mpi_name: str, mpi, libraries, path: Path, spans: SpanMap):
+def _binds(spec: Target, site_: Site, mpi_name: str, mpi, libraries, path: Path, spans: SpanMap, gpu=None):
     platform, site_spans = site_.platform, site_.spans
     groups = [(platform.binds, ("binds",), site_spans), (platform.bind_files, ("bind_files",), site_spans)]
     if mpi is not None:  # the hybrid model keeps the container's MPI: only the site's files
@@ -285,6 +296,9 @@ def _binds(spec: Target, site_: Site, mpi_name: str, mpi, libraries, path: Path,
     for name, library in libraries:
         groups += [(library.binds, ("library", name, "binds"), site_spans),
                    (library.bind_files, ("library", name, "bind_files"), site_spans)]
+    if gpu is not None:  # the runtime cannot make the GPUs visible itself: the driver, bound in
+        groups += [(gpu.binds, ("node", "gpu", "binds"), site_spans),
+                   (gpu.bind_files, ("node", "gpu", "bind_files"), site_spans)]
     groups += [(spec.binds, path + ("binds",), spans), (spec.bind_files, path + ("bind_files",), spans)]
     binds: list[Bind] = []
     conflicts: list[BindConflict] = []
@@ -305,27 +319,63 @@ def _ordered_unique(items) -> tuple:
     return tuple(dict.fromkeys(items))
 
 
-def _environment(spec: Target, site_: Site, mpi, libraries, cpus: int, name: str) -> tuple[tuple[str, str], ...]:
+def _environment(spec: Target, site_: Site, mpi, libraries, cpus: int, name: str, gpu=None, gpu_driver=None,
+                 image_paths=(), links=()) -> tuple[tuple[str, str], ...]:
     platform = site_.platform
     env: dict[str, str] = dict(platform.env)
     if mpi is not None:
         env.update(mpi.env)
+        if gpu is not None and gpu.aware_mpi:
+            env.update(mpi.gpu_env)
+            # the Cray GTL library, for a code not linked against it (HPE: libmpi_gtl_cuda/hsa)
+            if mpi.gtl and _library_name(mpi.gtl) not in links:
+                env["LD_PRELOAD"] = mpi.gtl
     for _, library in libraries:
         env.update(library.env)
     env.update(spec.env)
     env["OMP_NUM_THREADS"] = str(cpus)
     env["HPCSPEC_TARGET"] = name
     # site libraries first (the 2021 scripts put FFTW and LibSci ahead of the MPI), then the
-    # MPI's own directories, the platform's, and the runtime's injected libraries last
+    # MPI's own directories, the GPU driver's (when bound in), the platform's, the runtime's
+    # injected libraries, and last the image's own where the runtime replaces the variable
     paths = [p for _, library in libraries for p in library.ld_library_path]
     paths += list(mpi.ld_library_path) if mpi is not None else []
+    paths += list(gpu_driver.ld_library_path) if gpu_driver is not None else []
     paths += platform.ld_library_path
     runtime = site_.runtime
     if paths and runtime is not None and runtime.libs_dir:
         paths.append(runtime.libs_dir)
+    if paths and runtime is not None and runtime.replaces_ld_library_path:
+        paths += image_paths
     if paths:
         env["LD_LIBRARY_PATH"] = ":".join(_ordered_unique(paths))
     return tuple(sorted(env.items()))
+
+
+def _library_name(path: str) -> str:
+    """`/opt/.../libmpi_gtl_cuda.so.0` -> `mpi_gtl_cuda` (the name `links` uses)."""
+    base = path.rsplit("/", 1)[-1]
+    return base[3:].split(".so", 1)[0] if base.startswith("lib") else base
+
+
+def _runtime_modules(mpi, node, gpu, host_mpi: bool) -> tuple[str, ...]:
+    """Modules of runtimes that inject the MPI and the GPU driver themselves (podman-hpc --mpi,
+    --cuda-mpi, --gpu; Shifter --module=mpich,gpu)."""
+    modules: list[str] = []
+    if host_mpi:
+        aware = gpu is not None and gpu.aware_mpi and mpi.gpu_runtime_modules
+        modules += mpi.gpu_runtime_modules if aware else mpi.runtime_modules
+    if gpu is not None and node.gpu is not None:
+        modules += node.gpu.runtime_modules
+    return _ordered_unique(modules)
+
+
+def _arch(microarch: str) -> str:
+    """The CPU architecture family of a microarchitecture (archspec): x86_64, aarch64, ppc64le."""
+    from .cpuflags import targets
+
+    found = targets().get(microarch)
+    return found.family.name if found is not None else "x86_64"
 
 
 def _env_sources(code: Code, spec: Target, site_: Site, mpi_name: str, mpi, libraries, path: Path,
@@ -344,9 +394,10 @@ def _env_sources(code: Code, spec: Target, site_: Site, mpi_name: str, mpi, libr
     return tuple(out)
 
 
-def _modules(spec: Target, site_: Site, mpi, libraries) -> tuple[str, ...]:
+def _modules(spec: Target, site_: Site, mpi, libraries, partition=None) -> tuple[str, ...]:
     modules = list(site_.runtime.options.modules) if site_.runtime is not None else []  # type: ignore[attr-defined]
     modules += site_.platform.modules
+    modules += partition.modules if partition is not None else []
     if mpi is not None:
         modules += mpi.modules
     for _, library in libraries:

@@ -74,6 +74,8 @@ CODES: dict[str, str] = {
     "E0507": "runtime or scheduler feature not supported",
     "E0508": "launcher cannot start this MPI",
     "E0509": "library the site requires is not linked",
+    "E0510": "GPUs cannot be used as asked",
+    "E0511": "the image's GPU user space does not fit the host",
     # E06xx: job shape
     "E0601": "job does not fit the node's cores",
     "E0602": "too many nodes for the partition or QoS",
@@ -97,6 +99,7 @@ CODES: dict[str, str] = {
     "W0504": "CPU flags fall back to an older microarchitecture",
     "W0505": "target built on the host because the code has no container MPI",
     "W0506": "library the site recommends is not linked",
+    "W0507": "the image's GPU user space is not known",
     "W0601": "threads span NUMA regions",
 }
 

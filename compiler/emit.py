@@ -22,7 +22,7 @@ def _top(path: str) -> str:
 
 
 def emit(plan: Plan) -> list:
-    from hpcspec.backends.containers import UnsupportedFeature, emit_container, reserved_names
+    from hpcspec.backends.containers import UnsupportedFeature, emit_container, is_reserved
 
     from .registry import PluginError, registry
 
@@ -37,7 +37,7 @@ def emit(plan: Plan) -> list:
         raise SpecError([Diagnostic("E0507", f"code `{plan.code}`: {exc}", _span(plan, exc.where),
                                     help=exc.help)]) from None
     # top-level name in the code directory -> what has its files there
-    placed: dict[str, str] = {name: "the container recipe" for name in reserved_names(plan.code)}
+    placed: dict[str, str] = {_top(a.path): "the container recipe" for a in artifacts}
     for target in plan.targets:
         cls = backends.get(target.backend)
         if cls is None:
@@ -53,10 +53,10 @@ def emit(plan: Plan) -> list:
             continue
         own = [replace(a, target=target.name) for a in backend.emit_target(plan, target)]
         for top in sorted({_top(a.path) for a in own}):
-            if top in placed:  # a target's directory is its own: nothing else may live there
+            if top in placed or is_reserved(plan.code, top):  # a target's directory is its own
                 problems.append(Diagnostic(
                     "E0802", f"target `{target.name}` would write its files into `{plan.code}/{top}`, where "
-                             f"{placed[top]} has its files",
+                             f"{placed.get(top, 'the container recipe')} has its files",
                     plan.spans.keys.get(("target", target.name)) if plan.spans else None,
                     label="this name is taken in the output",
                     help="rename the target (the code directory holds the definition file, the "

@@ -50,6 +50,7 @@ class JobShape:
     account: str | None
     exclusive: bool
     gpus_per_node: int
+    gpus_per_task: int | None
     memory: Size | None
     smt: bool
     threads_per_core: int
@@ -120,6 +121,10 @@ class TargetFacts:
     cpu: CpuTuning
     build: Build | None
     links: tuple[str, ...] = field(default=())  # libraries the build links
+    gpu: Any = None  # gpu.GpuUse: the GPUs the job uses and how ranks get them, or None
+    arch: str = "x86_64"  # the node's CPU architecture family (archspec): one image per architecture
+    runtime_modules: tuple[str, ...] = ()  # runtime modules to enable (podman-hpc, Shifter)
+    image_ref: str = ""  # the code's image by name, for runtimes that run one by reference
 
     @property
     def platform(self) -> Platform:

@@ -74,6 +74,8 @@ class Recipe:
     source_dir: str  # where the source is unpacked in the image
     script_dir: str  # where build scripts live in the image
     formats: tuple[str, ...] = ("definition",)  # container formats to write: "definition", "dockerfile"
+    arch: str = "x86_64"  # the CPU architecture the image is built for
+    suffix: str = ""  # in its files' names: "" for x86_64, else ".ARCH" (gromacs.aarch64.def)
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class JobPlan:
     smt: bool
     threads_per_core: int
     resources: tuple[tuple[str, str], ...] = ()  # site resources (PBS -l name=value)
+    gpus_per_task: int | None = None  # GPUs asked for per task (gpus_per_node is then their sum)
 
 
 @dataclass(frozen=True)
@@ -114,11 +117,17 @@ class TargetPlan:
     binds: tuple[Bind, ...]
     environment: tuple[tuple[str, str], ...]  # ordered; LD_LIBRARY_PATH included
     modules: tuple[str, ...]
+    module_paths: tuple[str, ...]  # `module use` first
+    login_shell: bool  # batch scripts run as login shells (#!/bin/bash -l)
     # the plug-ins, configured by the platform spec (hpcspec.backends.plugin)
     runtime: Any
     launcher: Any
     scheduler: Any
     mpi_plugin: str | None  # srun --mpi=PLUGIN
+    gpu: Any  # hpcspec.gpu.GpuUse: the job's GPUs and how ranks get them, or None
+    runtime_modules: tuple[str, ...]  # runtime modules to enable (podman-hpc, Shifter)
+    image_ref: str  # the code's image by name (runtimes that run one by reference)
+    arch: str  # CPU architecture family: the image this target's build is in
     job: JobPlan
     build: BuildPlan
     cpu_flags: tuple[str, ...]
@@ -131,7 +140,12 @@ class Plan:
     version: str
     hpcspec_version: str
     inputs_sha256: str
-    recipe: Recipe
+    recipes: tuple[Recipe, ...]  # one image per CPU architecture of the targets
     targets: tuple[TargetPlan, ...]
     # where the code spec's values came from: emit-stage problems point there (not compared)
     spans: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def recipe(self) -> Recipe:
+        """The first image's recipe (what every image shares: base, packages, source)."""
+        return self.recipes[0]

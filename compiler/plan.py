@@ -137,7 +137,7 @@ def _job(target: TargetFacts) -> JobPlan:
         walltime=job.walltime, partition=job.partition, qos=job.qos, account=job.account,
         account_required=target.platform.account_required, exclusive=job.exclusive,
         gpus_per_node=job.gpus_per_node, memory=job.memory, smt=job.smt, threads_per_core=job.threads_per_core,
-        resources=job.resources,
+        resources=job.resources, gpus_per_task=job.gpus_per_task,
     )
 
 
@@ -161,10 +161,16 @@ def _target(target: TargetFacts, checked: Checked, source_dir: str) -> TargetPla
         binds=target.binds,
         environment=target.environment,
         modules=target.modules,
+        module_paths=tuple(platform.module_paths),
+        login_shell=platform.login_shell,
         runtime=target.runtime,
         launcher=target.launcher,
         scheduler=target.scheduler,
         mpi_plugin=mpi.plugin,
+        gpu=target.gpu,
+        runtime_modules=target.runtime_modules,
+        image_ref=target.image_ref,
+        arch=target.arch,
         job=_job(target),
         build=_build(target, checked, source_dir),
         cpu_flags=target.cpu.flags,
@@ -180,6 +186,17 @@ def plan(checked: Checked) -> Plan:
     build_kinds = sorted({t.build.kind for t in targets} | ({checked.build.kind} if checked.build else set()))
     packages = _ordered_unique([*code.image.packages, *tools_for(checked.image.package_manager, source,
                                                                  build_kinds)])
+    digest = inputs_digest(checked)
+    arches = sorted({t.arch for t in targets}, key=lambda a: (a != "x86_64", a)) or ["x86_64"]
+    recipes = tuple(_recipe(checked, [t for t in targets if t.arch == arch] if targets else [], arch, source,
+                            source_dir, packages, digest) for arch in arches)
+    return Plan(checked.name, code.version, __version__, digest, recipes, targets, checked.spans)
+
+
+def _recipe(checked: Checked, targets: list[TargetPlan], arch: str, source: SourcePlan, source_dir: str,
+            packages: tuple, digest: str) -> Recipe:
+    """The image of one CPU architecture: every target of that architecture built in it."""
+    code = checked.code
     # bind destinations the runtime cannot create by itself (writable images, old Singularity)
     dirs: set[str] = set()
     files: set[str] = set()
@@ -190,7 +207,6 @@ def plan(checked: Checked) -> Plan:
         if runtime.needs_bind_destinations() or target.model == "host":
             for bind in target.binds:
                 (files if bind.file else dirs).add(bind.container)
-    digest = inputs_digest(checked)
     labels = [
         ("org.hpcspec.code", checked.name),
         ("org.hpcspec.code-version", code.version),
@@ -198,13 +214,15 @@ def plan(checked: Checked) -> Plan:
         ("org.hpcspec.inputs-sha256", digest),
         ("org.hpcspec.targets", " ".join(t.name for t in targets)),
     ]
+    if arch != "x86_64":
+        labels.append(("org.hpcspec.architecture", arch))
     for key, value in (("org.opencontainers.image.description", code.description),
                        ("org.opencontainers.image.url", code.homepage),
                        ("org.opencontainers.image.licenses", code.license),
                        ("org.opencontainers.image.authors", code.maintainer)):
         if value:
             labels.append((key, value))
-    recipe = Recipe(
+    return Recipe(
         code=checked.name,
         version=code.version,
         bootstrap=code.image.bootstrap,
@@ -223,8 +241,9 @@ def plan(checked: Checked) -> Plan:
         source_dir=source_dir,
         script_dir=SCRIPT_DIR,
         formats=tuple(sorted(formats)),
+        arch=arch,
+        suffix="" if arch == "x86_64" else f".{arch}",
     )
-    return Plan(checked.name, code.version, __version__, digest, recipe, targets, checked.spans)
 
 
 def _help(checked: Checked, targets) -> tuple[str, ...]:

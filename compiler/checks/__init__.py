@@ -10,10 +10,10 @@ they run in any order.
 from __future__ import annotations
 
 from ..diagnostics import Report
-from . import abi, environment, glibc, jobshape, launch, links, microarch
+from . import abi, environment, glibc, gpu, jobshape, launch, links, microarch
 
 TARGET_CHECKS = (abi.check, glibc.check, microarch.check, jobshape.check, environment.check, launch.check,
-                 links.check)
+                 links.check, gpu.check)
 
 
 def check_target(facts, code, report: Report) -> None:

@@ -18,7 +18,14 @@ def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
     container = code.code.mpi
     model_span = target.target_span("model") if target.model_given else None
     mpi_span = target.target_span("mpi")
-    if target.model in ("bind", "hybrid") and container is None:
+    runtime = target.runtime
+    if target.model not in runtime.models:
+        report.error("E0506", f"{runtime.name} cannot run the {target.model} model", model_span or mpi_span,
+                     label=f"{runtime.name} runs the {', '.join(sorted(runtime.models))} model"
+                           f"{'s' if len(runtime.models) > 1 else ''}",
+                     help=f'set model = "{sorted(runtime.models)[0]}" for this target')
+        return
+    if target.model in ("bind", "hybrid", "hook") and container is None:
         if "mpi" in code.failed:
             return  # its own error says what is wrong
         report.error("E0506", f"the {target.model} model needs the MPI the container is built against",
@@ -40,6 +47,9 @@ def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
         return
     assert container is not None
     host = target.mpi
+    if target.model == "hook":
+        _hook(target, code, container, model_span or mpi_span, report)
+        return
     if target.model == "hybrid":
         return  # whether the launcher can start the container's MPI: checks/launch.py and the launcher
     if container.abi != host.abi:
@@ -61,3 +71,19 @@ def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
             mpi_span, label="older MPI standard on the host",
             help="calls to newer MPI functions will fail to resolve at run time; "
                  "keep the code to the host's MPI standard")
+
+
+def _hook(target: TargetFacts, code: CodeContext, container, span, report: Report) -> None:
+    """The container's MPI with the host's network libraries swapped in by the runtime's hook:
+    the MPI must be built on libfabric, and the image glibc-based (the hooks run glibc's
+    ldconfig) [CSCS Container Engine docs]."""
+    if container.transport != "ofi":
+        report.error("E0506", f"the hook model swaps in the host's libfabric: the container's {container.name} must "
+                              "be built on it", code.spans.values.get(("mpi", "transport")) or span,
+                     label="not a libfabric (ch4:ofi) MPI",
+                     help='build MPICH --with-device=ch4:ofi --with-libfabric in the image and say so: '
+                          'mpi { transport = "ofi" }')
+    if code.image is not None and code.image.libc != "glibc":
+        report.error("E0502", f"`{code.code.image.from_}` uses {code.image.libc}: the runtime's hooks need glibc",
+                     code.spans.values.get(("image", "from")), label=f"target `{target.name}`: hook model",
+                     help="use a glibc-based image (Debian, Ubuntu, Rocky Linux)")

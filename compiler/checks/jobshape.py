@@ -31,8 +31,10 @@ def _walltime_given(target: TargetFacts, report: Report) -> None:
 
 
 def _per_node(target: TargetFacts) -> tuple[int, str]:
+    """What a job can use of a node: its cores (or hardware threads), without those the system keeps."""
     node, smt = target.node, target.job.smt
-    return node.cores * (node.threads_per_core if smt else 1), ("hardware threads" if smt else "cores")
+    unit = "hardware threads" if smt else "cores"
+    return node.usable_cores * (node.threads_per_core if smt else 1), (f"usable {unit}" if node.reserved_cores else unit)
 
 
 def _fits_the_node(target: TargetFacts, report: Report) -> None:
@@ -42,7 +44,7 @@ def _fits_the_node(target: TargetFacts, report: Report) -> None:
     if need <= per_node:
         return
     help = f"at most {per_node // job.cpus_per_task} tasks of {job.cpus_per_task} cpus fit a node"
-    if not job.smt and node.threads_per_core > 1 and need <= node.cores * node.threads_per_core:
+    if not job.smt and node.threads_per_core > 1 and need <= node.usable_cores * node.threads_per_core:
         help += f"; or set smt = true to use the {node.threads_per_core} hardware threads per core"
     report.error("E0601", f"{job.tasks_per_node} tasks x {job.cpus_per_task} cpus per task need {need} {unit}; "
                           f"a node of `{target.platform_name}` has {per_node}",
@@ -76,11 +78,16 @@ def _within_limits(target: TargetFacts, kind: str, limits, owner, report: Report
 
 def _devices_and_memory(target: TargetFacts, report: Report) -> None:
     job, node = target.job, target.node
+    if {"gpus_per_node", "gpus_per_task"} <= job.given and job.gpus_per_node != (job.gpus_per_task or 0) * job.tasks_per_node:
+        report.error("E0213", f"gpus_per_node = {job.gpus_per_node} and gpus_per_task = {job.gpus_per_task} disagree for "
+                              f"{job.tasks_per_node} tasks a node", target.job_span("gpus_per_task"),
+                     label="give one of them", help="keep gpus_per_task (each rank its own GPUs) or gpus_per_node")
     if job.gpus_per_node > node.gpus:
         where = f" in partition `{target.partition_name}`" if target.partition_name else ""
         report.error("E0604", f"{job.gpus_per_node} GPU{'s' if job.gpus_per_node > 1 else ''} per node asked for; "
                               f"`{target.platform_name}` nodes{where} have {node.gpus}",
-                     target.job_span("gpus_per_node"), label=f"at most {node.gpus}",
+                     target.job_span("gpus_per_task" if "gpus_per_task" in job.given else "gpus_per_node"),
+                     label=f"at most {node.gpus}",
                      help="use a GPU partition, or drop gpus_per_node")
     if job.memory is not None and job.memory.bytes > node.memory.bytes:
         report.error("E0605", f"{job.memory} of memory asked for, a node has {node.memory}",
@@ -91,7 +98,7 @@ def _devices_and_memory(target: TargetFacts, report: Report) -> None:
 def _numa(target: TargetFacts, report: Report) -> None:
     job, node = target.job, target.node
     _, unit = _per_node(target)
-    per_numa = node.cores // node.numa_regions * (node.threads_per_core if job.smt else 1)
+    per_numa = node.cores // node.numa_regions * (node.threads_per_core if job.smt else 1)  # (reserved cores aside)
     if job.cpus_per_task > 1 and job.cpus_per_task > per_numa:
         report.warning("W0601", f"{job.cpus_per_task} threads per task span NUMA regions of {per_numa} {unit}",
                        target.job_span("cpus_per_task"), label="crosses NUMA regions",
@@ -100,8 +107,8 @@ def _numa(target: TargetFacts, report: Report) -> None:
 
 def _expressible(target: TargetFacts, report: Report) -> None:
     scheduler = target.scheduler
-    for key in sorted((target.job.given & {"gpus_per_node", "memory", "exclusive", "resources"})
-                      - scheduler.expresses):
+    asked = target.job.given & {"gpus_per_node", "gpus_per_task", "memory", "exclusive", "resources"}
+    for key in sorted({k.replace("gpus_per_task", "gpus_per_node") for k in asked} - scheduler.expresses):
         report.error("E0507", f"{scheduler.name} jobs here cannot say `{key}`", target.job_span(key),
                      label=f"not expressible with {scheduler.name}",
                      help="remove it, or pass the scheduler's own option through the platform's "

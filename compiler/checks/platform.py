@@ -108,9 +108,19 @@ def _environment(site: Site, report: Report) -> None:
 
 
 def _launchers(site: Site, report: Report) -> None:
-    scheduler = site.scheduler
+    scheduler, runtime = site.scheduler, site.runtime
     if scheduler is None:
         return
+    if runtime is not None and runtime.schedulers is not None and scheduler.name not in runtime.schedulers:
+        report.error("E0507", f"runtime `{runtime.name}` works with {', '.join(sorted(runtime.schedulers))}, not "
+                              f"{scheduler.name}", site.spans.keys.get(("runtime",)) or site.span(("runtime",)),
+                     label=f"`{site.name}` schedules with {scheduler.name}", help="use another runtime here")
+    if runtime is not None and runtime.launchers is not None:
+        for name, launcher in sorted(site.launchers.items()):
+            if launcher.name not in runtime.launchers:
+                report.error("E0507", f"runtime `{runtime.name}` is started by {', '.join(sorted(runtime.launchers))}, "
+                                      f"not by launcher `{name}`", site.spans.keys.get(("launcher", name)),
+                             label="cannot start this runtime", help=f"use {', '.join(sorted(runtime.launchers))}")
     for name, launcher in sorted(site.launchers.items()):
         if launcher.schedulers is not None and scheduler.name not in launcher.schedulers:
             report.error("E0507", f"launcher `{name}` runs under {', '.join(sorted(launcher.schedulers))}, "

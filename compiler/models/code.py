@@ -16,7 +16,11 @@ from .types import (
 Bootstrap = Literal["docker", "library", "localimage", "oras"]
 PackageManager = Literal["apt", "dnf", "yum", "zypper", "apk"]
 BuildKind = Literal["cmake", "autotools", "make", "script"]
-Model_ = Literal["bind", "host", "hybrid"]
+# bind: the host MPI swapped in; host: built on the host against it; hybrid: the container's MPI
+# launched through the host's PMI; hook: the container's MPI with the host's network libraries
+# swapped in by the runtime's hook (Alps' Container Engine: libfabric and xpmem)
+Model_ = Literal["bind", "host", "hybrid", "hook"]
+Transport = Literal["ofi", "ucx", "verbs", "psm2", "tcp"]
 
 # A line of a build or test script, run by /bin/sh in the container. It is the one place where
 # a spec writes shell on purpose; it is still confined to one line and to the %post/RUN step.
@@ -64,6 +68,11 @@ class Image(Model):
     package_manager: PackageManager | None = None  # known for common images
     glibc: Version | None = None  # known for common images
     gcc: Version | None = None  # the image's gcc once packages are installed; known for common images
+    cuda: Version | None = None  # the image's CUDA (its user space: must be one the host driver runs)
+    rocm: Version | None = None  # the image's ROCm
+    # the image's own library directories: kept on LD_LIBRARY_PATH after the host's where a
+    # runtime replaces the variable (Singularity 3.6+, Apptainer)
+    ld_library_path: list[AbsPath] = []
 
 
 class ContainerMpi(Model):
@@ -73,6 +82,7 @@ class ContainerMpi(Model):
     abi: AbiFamily
     version: Version
     standard: Version | None = None
+    transport: Transport | None = None  # the network library it is built on (MPICH ch4:ofi: "ofi")
 
 
 def _literal_flag(value: str) -> str:
@@ -132,6 +142,10 @@ class Target(Model):
     # bind: container MPI replaced by the host's at run time (MPICH ABI);
     # host: built on the host against its MPI (targeting); hybrid: container MPI, host launcher.
     model: Model_ | None = None
+    # where the code's image is published, for runtimes that run an image by name (Shifter,
+    # podman-hpc, Alps' Container Engine); default: CODE:VERSION
+    image: ImageRef | None = None
+    gpu_aware_mpi: bool | None = None  # default: on when the target uses GPUs and the MPI can
     cpu_flags: list[Flag] | None = None  # replaces the flags archspec derives
     prefix: AbsPath | None = None
     env: dict[EnvName, Text] = {}

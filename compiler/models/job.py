@@ -29,6 +29,7 @@ class Job(Model):
     account: Account | None = None
     exclusive: bool | None = None
     gpus_per_node: Count | None = None
+    gpus_per_task: Count | None = None  # instead of gpus_per_node: each task its own GPUs
     memory: SizeValue | None = None  # per node
     smt: bool | None = None  # use hardware threads (cpus count threads, not cores)
     name: Name | None = None  # the scheduler's job name; default: code-target

@@ -100,6 +100,25 @@ Plugin = Annotated[str, _pattern(
     "hpcspec_plugin", r"[a-z0-9][a-z0-9_]*", "a valid MPI plugin name",
     "use a name from `srun --mpi=list`, e.g. pmi2, pmix or cray_shasta")]
 
+GpuArch = Annotated[str, Field(max_length=32), _pattern(
+    "hpcspec_gpu_arch", r"sm_[0-9]{2,3}[a-z]?|gfx[0-9a-f]{3,4}|pvc|xe[a-z0-9_]*", "a GPU architecture",
+    'write the compiler\'s name for it, e.g. "sm_80" (A100), "sm_90" (H100), "gfx90a" (MI250X), "gfx942" (MI300A)')]
+
+# A set of cores as the kernel numbers them: "24-31", or "0-7,64-71" (a core and its hardware threads)
+CoreSet = Annotated[str, Field(max_length=256), _pattern(
+    "hpcspec_core_set", r"[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*", "a set of cores",
+    'write core numbers and ranges, e.g. "24-31" or "0-7,64-71"')]
+
+
+def core_set(text: str) -> list[int]:
+    """The cores of a CoreSet, in order."""
+    out: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        out += list(range(int(first), int(last or first) + 1))
+    return out
+
+
 # Free text (descriptions, licences, maintainers): the lexer already refused control
 # characters; emitters quote it for each context.
 Text = Annotated[str, Field(max_length=4096)]

@@ -113,6 +113,25 @@ def test_ring_runs_under_grid_engine_with_the_host_mpi(cluster, gridengine, ring
     _assert_host_mpi_in_every_rank(output, manifest)
 
 
+def test_ring_runs_in_podman_containers_with_the_host_mpi(cluster, ring, tmp_path):
+    """The same image in Podman (converted from ch-image storage): under Slurm, Hydra's mpiexec
+    starts one `podman run` per rank, and every rank loads the host's libmpi from its bind."""
+    code, _ = ring
+    manifest = json.loads((code / "localhost-podman" / "manifest.json").read_text())
+    reference = manifest["image"]
+    cluster.run("podman", "rmi", "-f", reference, check=False)
+    # the image ch-image built, imported as it is (an uncompressed tar of its root file system)
+    storage = Path(cluster.env["CH_IMAGE_STORAGE"]) / "img" / "mpi-ring"
+    cluster.run("bash", "-c", f'tar -C "{storage}" -cf - . | podman import - "{reference}"', timeout=600)
+    try:
+        status, output = _submit(cluster, code / "localhost-podman" / "job.slurm", tmp_path)
+    finally:
+        cluster.run("podman", "rmi", "-f", reference, check=False)
+    assert status == 0, "the podman job did not complete"
+    ranks = _assert_host_mpi_in_every_rank(output, manifest)
+    assert len({r["inode"] for r in ranks}) == 1
+
+
 def test_without_the_bind_manifest_the_container_mpi_is_used(cluster, ring, tmp_path):
     """The same job with the bind manifest emptied: the manifest is what brings the host MPI in."""
     code, manifest = ring

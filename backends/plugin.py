@@ -7,7 +7,7 @@ A class owns every fact about its kind of software, the keys of its block (``Opt
 pydantic model validated with located errors), the checks those facts imply (they only report,
 never change anything), and its part of the generated text. The compiler calls these hooks and
 names no scheduler, launcher or runtime itself; a third-party one is a package with an entry
-point and nothing else (``plugins/hpcspec-gridengine`` is one).
+point and nothing else (the Grid Engine scheduler under ``plugins/`` is one).
 
 The batch script is laid out by ``templates/batch.sh.j2`` from these hooks:
 

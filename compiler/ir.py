@@ -49,6 +49,8 @@ class BuildPlan:
     commands: tuple[str, ...]  # shell lines (script builds)
     mpi_root: str | None  # the host MPI, put first on PATH for host builds
     link_libs: tuple[str, ...]  # libraries the build links (-lNAME), from `links`
+    link_stubs: tuple[tuple[str, str], ...]  # (name, soname): linked as a generated stub
+    stub_dir: str  # where the stubs are made, inside build_dir
     description: str  # one line: platform, MPI, compiler, model
 
 

@@ -6,6 +6,10 @@ added. Used for a platform's job defaults under a target's ``job``, the code's `
 a target's ``build``, a platform under a target's ``override``, a partition's ``node`` over the
 platform's ``node``, and a platform over the platform it ``extends``. Spans are kept, so
 errors in merged values still point at the file and line that wrote them.
+
+A platform has one scheduler and one runtime, named by the block's label: a patch's
+``runtime charliecloud { }`` over a base's ``runtime apptainer { }`` replaces it whole (the two
+take different keys), while ``runtime apptainer { version = ... }`` merges into it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from dataclasses import replace
 
 from .diagnostics import Report
 from .nodes import Assignment, Block, Value
+
+# blocks of which a platform has one, whose label picks the implementation
+ONE_IMPLEMENTATION = frozenset({"scheduler", "runtime"})
 
 
 def merge(base: Block | None, patch: Block | None, report: Report) -> Block | None:
@@ -48,6 +55,12 @@ def merge(base: Block | None, patch: Block | None, report: Report) -> Block | No
         elif isinstance(change, Block):
             index = next((i for i, item in enumerate(items) if isinstance(item, Block)
                           and item.kind == change.kind and item.label == change.label), None)
+            if index is None and change.kind in ONE_IMPLEMENTATION:
+                other = next((i for i, item in enumerate(items)
+                              if isinstance(item, Block) and item.kind == change.kind), None)
+                if other is not None:
+                    items[other] = merge(None, change, report)
+                    continue
             if index is None:
                 items.append(merge(None, change, report))
             else:

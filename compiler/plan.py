@@ -124,6 +124,9 @@ def _build(target: TargetFacts, checked: Checked, source_dir: str) -> BuildPlan:
         commands=tuple(build.commands),
         mpi_root=target.mpi.root if target.model == "host" else None,
         link_libs=tuple(build.links),
+        link_stubs=tuple((name, library.soname) for name, library in target.libraries
+                         if name in build.links and library.soname),
+        stub_dir=f"{BUILD_ROOT}/{target.name}/hpcspec-stubs",
         description=f"platform {target.platform_name}, MPI {target.mpi_name}, compiler {target.compiler_name}, "
                     f"{target.model} model, tuned for {target.cpu.target}",
     )

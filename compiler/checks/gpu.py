@@ -61,5 +61,5 @@ def _user_space(target: TargetFacts, code: CodeContext, span, report: Report) ->
                                 f"checked against the driver of `{target.platform_name}` ({RUNTIME_NAMES[vendor]} "
                                 f"{newest} at most)", code.spans.values.get(("image", "from")) or span,
                        label=f"target `{target.name}` uses GPUs",
-                       help=f'state it: image {{ {RUNTIME_NAMES[vendor].lower()} = '
-                            f'"{ {"nvidia": "12.4", "amd": "6.2.4"}[vendor] }" }}')
+                       help=f"say which {RUNTIME_NAMES[vendor]} the image holds: "
+                            f'image {{ {RUNTIME_NAMES[vendor].lower()} = "MAJOR.MINOR" }}')

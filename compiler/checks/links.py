@@ -18,5 +18,5 @@ def check(target: TargetFacts, code: CodeContext, report: Report) -> None:
             level(code_, f"MPI `{target.mpi_name}` of `{target.platform_name}` {need} the code linked against "
                          f"{', '.join('lib' + m for m in missing)}", target.target_span("mpi"),
                   label="not linked by this build",
-                  help=f"link it and say so: build {{ links = [{quoted}] }} (HPCSPEC_LINK_LIBS holds the -l flags "
-                       "for the build)")
+                  help=f"link it and say so: build {{ links = [{quoted}] }} (the build gets the flags in LDFLAGS and "
+                       "HPCSPEC_LINK_LIBS; a library with a `soname` is linked as a generated stub)")

@@ -15,7 +15,7 @@ from .binds import BindDir, BindFile
 from .job import Count, PositiveInt
 from .types import (
     ABI_FAMILIES, AbsPath, CoreSet, DurationValue, EnvName, GpuArch, Model, Module, Name, Patch, Plugin, SizeValue,
-    Text, Url, Version, _fail, core_set,
+    Soname, Text, Url, Version, _fail, core_set,
 )
 
 AbiFamily = Literal[ABI_FAMILIES]  # type: ignore[valid-type]
@@ -114,6 +114,10 @@ class Library(Model):
     ld_library_path: list[AbsPath] = []
     env: dict[EnvName, Text] = {}
     modules: list[Module] = []
+    # The file name the dynamic linker loads ("libxpmem.so.0"). A build that links this library
+    # links a generated stub with that name instead, so the image need not hold the library: the
+    # host's, bound in, is loaded at run time.
+    soname: Soname | None = None
 
 
 class Mpi(Model):

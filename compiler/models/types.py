@@ -52,6 +52,10 @@ EnvName = Annotated[str, _pattern(
     "hpcspec_env_name", r"[A-Za-z_][A-Za-z0-9_]*", "a valid environment variable name",
     "use letters, digits and `_`, not starting with a digit (e.g. OMP_PLACES)", "E0703")]
 
+Soname = Annotated[str, Field(max_length=128), _pattern(
+    "hpcspec_soname", r"lib[A-Za-z0-9_+\-]+(\.[A-Za-z0-9_+\-]+)*\.so(\.[0-9]+)*", "a shared-library name",
+    'write the name the dynamic linker loads, e.g. "libxpmem.so.0"')]
+
 Version = Annotated[str, Field(max_length=64), _pattern(
     "hpcspec_version", r"[0-9A-Za-z][0-9A-Za-z._+\-]*", "a valid version",
     'write a version such as "2023.3" or "8.1.23"')]

@@ -13,7 +13,7 @@
 # The cluster listens on 127.0.0.1, ports 16817/16818, so it never meets a real Slurm.
 set -euo pipefail
 
-PACKAGES=(slurm-wlm munge mpich libmpich-dev charliecloud debootstrap python3-lark podman runc)
+PACKAGES=(slurm-wlm munge mpich libmpich-dev gcc libc6-dev binutils charliecloud debootstrap python3-lark podman runc)
 MIRROR="${HPCSPEC_E2E_MIRROR:-http://deb.debian.org/debian}"
 
 die() { printf 'provision.sh: %s\n' "$*" >&2; exit 1; }

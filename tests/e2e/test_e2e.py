@@ -190,3 +190,27 @@ def test_every_generated_dockerfile_parses_with_ch_image(cluster, tmp_path):
         proc = cluster.ch_image("build", "--parse-only", "-t", "parse-only", "-f", "Dockerfile", ".",
                                 cwd=dockerfile.parent)
         assert "error" not in proc.stderr.lower(), proc.stderr
+
+
+def test_a_link_stub_records_the_site_library_without_the_library(cluster, tmp_path):
+    """ARCHER2's Cray MPICH wants codes linked against libxpmem, which no image holds: the build
+    script makes a stub with the library's soname and links it, so the binary asks for the
+    host's library, loaded from the bind at run time. Run the generated lines with a real
+    compiler and read the result's DT_NEEDED."""
+    out = tmp_path / "out"
+    hpcspec(cluster, "compile", str(ROOT / "specs" / "codes" / "gromacs.hpcspec"), "-o", str(out),
+            "--target", "archer2")
+    script = (out / "gromacs" / "hpcspec" / "build" / "archer2.sh").read_text()
+    stub_dir = re.search(r"^mkdir -p (\S+hpcspec-stubs)$", script, re.M).group(1)
+    start = script.index("HPCSPEC_LINK_LIBS=")
+    lines = script[start:script.index("\nexport ", start)]
+    start = script.index(f"mkdir -p {stub_dir}")
+    stubs = script[start:script.index("\ncmake ", start)]
+    local = str(tmp_path / "stubs")
+    program = tmp_path / "main.c"
+    program.write_text("int main(void) { return 0; }\n")
+    shell = "\n".join(["set -eu", lines, stubs, f'cc $LDFLAGS {program} -o {tmp_path / "main"}']).replace(stub_dir, local)
+    cluster.run("sh", "-c", shell)
+    needed = cluster.run("readelf", "-d", str(tmp_path / "main")).stdout
+    assert "Shared library: [libxpmem.so.0]" in needed, needed
+    assert not list((tmp_path / "out").rglob("libxpmem*")), "the stub is made by the build, not shipped"

@@ -27,9 +27,11 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from hpcspec.models.types import _pattern
+from hpcspec.models.types import _fail, _pattern
+
+from hpcspec.gpu import VISIBLE
 
 from .plugin import Run, Runtime, RuntimeOptions
 from .shell import Raw
@@ -37,6 +39,14 @@ from .shell import Raw
 
 def _volume(bind) -> str:
     return f"{bind.host}:{bind.container}" + (":ro" if bind.mode == "ro" else "")
+
+
+def _workdir_words(run: Run) -> list:
+    """Podman's: mount the job's directory at its own path and start there."""
+    if run.workdir is None:
+        return []
+    here = f"${{{run.workdir}}}"
+    return [("--volume", Raw(f'"{here}:{here}"')), ("--workdir", Raw(f'"{here}"'))]
 
 
 class PodmanOptions(RuntimeOptions):
@@ -56,6 +66,7 @@ class Podman(Runtime):
     passes_host_env = False
     gpu_switches = {"nvidia": ("--device", "nvidia.com/gpu=all")}  # CDI [U: not tried here]
     reserved_prefixes = ("CONTAINERS_",)
+    workdir_mount = "same"
 
     def image_default(self, code: str, target=None) -> str:
         return target.image_ref if target is not None else code
@@ -88,7 +99,7 @@ class Podman(Runtime):
             words.append(self.gpu_switches[run.gpu_vendor])
         words += list(self.options.flags)  # type: ignore[attr-defined]
         words += [("--env", pattern) for pattern in run.pass_env]
-        words += [("--volume", _volume(b)) for b in run.binds]
+        words += [("--volume", _volume(b)) for b in run.binds] + _workdir_words(run)
         if run.env_file is not None:
             words.append(("--env-file", run.env_file))
         return words + [run.image, tuple(run.argv)]
@@ -105,6 +116,7 @@ class PodmanHpc(Runtime):
     schedulers = frozenset({"slurm"})
     launchers = frozenset({"srun"})
     models = frozenset({"bind", "hybrid"})
+    workdir_mount = "same"
 
     def gpu_native(self, vendor: str) -> bool:
         return False  # GPUs come from a site module (--gpu), named in the node's `gpu` block
@@ -112,8 +124,8 @@ class PodmanHpc(Runtime):
     def image_default(self, code: str, target=None) -> str:
         return target.image_ref if target is not None else code
 
-    def image_check(self) -> str:
-        return "true"  # migrated images live in the site's store; podman-hpc reports a missing one
+    def image_check(self) -> str | None:
+        return None  # migrated images live in the site's store; podman-hpc reports a missing one
 
     def build_hint(self, code: str, target=None) -> str:
         ref = self.image_default(code, target)
@@ -129,7 +141,11 @@ class PodmanHpc(Runtime):
     def exec_words(self, run: Run) -> list:
         words: list = [(self.path, "run", "--rm"), *[f"--{module}" for module in run.modules]]
         words += list(self.options.flags)  # type: ignore[attr-defined]
-        words += [("--volume", _volume(b)) for b in run.binds]
+        if run.gpu_vendor in VISIBLE:
+            # the ranks of a node exec into one shared container with only the launcher's
+            # variables: pass on the GPUs srun chose for this task
+            words.append(("--env", VISIBLE[run.gpu_vendor]))  # type: ignore[index]
+        words += [("--volume", _volume(b)) for b in run.binds] + _workdir_words(run)
         if run.env_file is not None:
             words.append(("--env-file", run.env_file))
         return words + [run.image, tuple(run.argv)]
@@ -149,6 +165,7 @@ class Shifter(Runtime):
     recipe = "dockerfile"
     by_reference = True
     bind_modes = ("rw",)  # [U] the volume syntax read has no read-only flag
+    image_by_job_option = True
     schedulers = frozenset({"slurm"})
     launchers = frozenset({"srun"})
     models = frozenset({"bind", "hybrid"})
@@ -163,16 +180,18 @@ class Shifter(Runtime):
     def image_default(self, code: str, target=None) -> str:
         return target.image_ref if target is not None else code
 
-    def image_check(self) -> str:
-        return "true"  # Shifter fails the job itself when the image was not pulled
+    def image_check(self) -> str | None:
+        return None  # Shifter fails the job itself when the image was not pulled
 
     def build_hint(self, code: str, target=None) -> str:
         return f"push {self.image_default(code, target)} to a registry and run shifterimg pull"
 
     def job_options(self, target) -> list[str]:
         modules = ",".join(target.runtime_modules) or "none"
+        # one --volume with the mounts separated by `;` (the Slurm plugin keeps one value per option)
+        volumes = ";".join(f"{b.host}:{b.container}" for b in target.binds)
         return [f"--image=docker:{target.image_ref}", f"--module={modules}",
-                *[f"--volume={b.host}:{b.container}" for b in target.binds]]
+                *([f"--volume={volumes}"] if volumes else [])]
 
     def notes(self) -> list[str]:
         return ["Shifter takes the image, its modules and the volumes as job options (#SBATCH --image=, --module=, "
@@ -183,7 +202,7 @@ class Shifter(Runtime):
 
 
 Annotation = Annotated[str, Field(max_length=256), _pattern(
-    "hpcspec_annotation", r"[a-z][a-z0-9_.\-]*=[A-Za-z0-9_.:/+@\-]*", "an annotation `key=value`",
+    "hpcspec_annotation", r"[a-z][a-z0-9_\-]*(\.[a-z0-9_\-]+)*=[A-Za-z0-9_.:/+@\-]*", "an annotation `key=value`",
     'write e.g. "com.hooks.cxi.enabled=true"')]
 
 
@@ -192,6 +211,16 @@ class ContainerEngineOptions(RuntimeOptions):
     # com.hooks.aws_ofi_nccl.enabled=true, com.hooks.aws_ofi_nccl.variant=cuda12)
     annotations: list[Annotation] = []
     writable: bool = True  # the EDF's `writable`
+
+    @model_validator(mode="after")
+    def _one_value_per_key(self) -> "ContainerEngineOptions":
+        # dotted TOML keys: a key given twice, or both a key and a key below it, is invalid TOML
+        keys = sorted(a.split("=", 1)[0] for a in self.annotations)
+        for first, second in zip(keys, keys[1:]):
+            if first == second or second.startswith(first + "."):
+                raise _fail("hpcspec_annotation", f"annotation `{first}` clashes with `{second}`",
+                            "give each annotation once, and not both a key and a key below it")
+        return self
 
 
 def _toml_string(value: str) -> str:
@@ -212,6 +241,7 @@ class ContainerEngine(Runtime):
     launchers = frozenset({"srun"})
     models = frozenset({"hook", "hybrid"})
     reserved_prefixes = ("ENROOT_", "PYXIS_", "EDF_")
+    workdir_mount = "same"
 
     def env_file(self) -> bool:
         return False
@@ -235,7 +265,9 @@ class ContainerEngine(Runtime):
         lines = ['# Environment Definition File for the Container Engine (hpcspec)',
                  'image = "${HPCSPEC_EDF_IMAGE}"', 'workdir = "${HPCSPEC_EDF_WORKDIR}"',
                  f"writable = {'true' if self.options.writable else 'false'}"]  # type: ignore[attr-defined]
-        mounts = ", ".join(_toml_string(_volume(b)) for b in target.binds)
+        # the job's directory, at its own path (the EDF expands ${VAR} from the job's environment)
+        workdir = '"${HPCSPEC_EDF_WORKDIR}:${HPCSPEC_EDF_WORKDIR}"'
+        mounts = ", ".join([*(_toml_string(_volume(b)) for b in target.binds), workdir])
         lines.append(f"mounts = [{mounts}]")
         lines += ["", "[env]"]
         lines += [f"{name} = {_toml_string(value)}" for name, value in target.environment]

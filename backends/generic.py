@@ -91,7 +91,7 @@ class GenericBackend(Backend):
         argv: list[Word] = [target.executable, *target.args, Raw('"$@"')]
         run = Run(Raw('"${image}"'), argv, list(target.binds), env_file, peers=target.job.tasks_per_node,
                   gpu_vendor=target.gpu.vendor if target.gpu else None, pass_env=launcher.passes_env,
-                  modules=target.runtime_modules)
+                  modules=target.runtime_modules, workdir="workdir")
         words = launcher.words(target)
         if runtime.launch_options(target):  # e.g. srun --environment=FILE: on the launcher's own line
             words = [tuple(words[0]) + tuple(runtime.launch_options(target)), *words[1:]]

@@ -39,6 +39,8 @@ class SrunOptions(LauncherOptions):
     # "wrapper" (a wrapper picks each rank's GPU by SLURM_LOCALID, CPUs bound with
     # --cpu-bind=map_cpu/mask_cpu to the cores nearest it: LUMI-G)
     gpu_binding: Literal["scheduler", "wrapper"] = "scheduler"
+    # with "scheduler": srun --gpu-bind=closest, each task the GPU nearest its cores (Frontier)
+    gpu_bind: Literal["closest"] | None = None
 
 
 class Srun(Launcher):
@@ -68,6 +70,8 @@ class Srun(Launcher):
         gpu = target.gpu
         if gpu is not None and gpu.binding == "scheduler" and gpu.per_task:
             words.append(f"--gpus-per-task={gpu.per_task}")
+            if self.options.gpu_bind:  # type: ignore[attr-defined]
+                words.append(f"--gpu-bind={self.options.gpu_bind}")  # type: ignore[attr-defined]
         if gpu is not None and gpu.binding == "wrapper" and gpu.cpus:
             words.append(f"--cpu-bind={cpu_bind(gpu.cpus)}")
         return [tuple(words + list(self.options.flags))]  # type: ignore[attr-defined]

@@ -230,6 +230,9 @@ class Run:
     gpu_vendor: str | None = None  # the GPUs to make visible, when the runtime does it natively
     pass_env: tuple[str, ...] = ()  # host variables (glob patterns) the ranks need inside
     modules: tuple[str, ...] = ()  # runtime modules to enable (podman-hpc, Shifter)
+    # the shell variable holding the job's directory on the host: mounted and entered, if the
+    # runtime does not do it by itself
+    workdir: str | None = None
 
 
 class Runtime(Plugin):
@@ -252,6 +255,12 @@ class Runtime(Plugin):
     models: ClassVar[frozenset[str]] = frozenset({"bind", "host", "hybrid"})  # the MPI models it can run
     schedulers: ClassVar[frozenset[str] | None] = None  # the schedulers it works with (None: any)
     launchers: ClassVar[frozenset[str] | None] = None  # the launchers it works with (None: any)
+    # where the job's directory (its input files) appears in the container, for a runtime that
+    # neither mounts it nor starts there by itself: "same" (at its own path) or a fixed path
+    # (created in the image when bind destinations must exist). None: the runtime does it
+    # (Apptainer and Singularity bind the working directory and start in it).
+    workdir_mount: ClassVar[str | None] = None
+    image_by_job_option: ClassVar[bool] = False  # the image is a scheduler option (Shifter), not a word
 
     @property
     def version(self) -> str:
@@ -316,8 +325,9 @@ class Runtime(Plugin):
         """The image the batch script uses unless HPCSPEC_IMAGE says otherwise (shell text)."""
         return f"${{workdir}}/{self.stem(code, target)}.sif"
 
-    def image_check(self) -> str:
-        """A shell test that is true when "${image}" is usable."""
+    def image_check(self) -> str | None:
+        """A shell test that is true when "${image}" is usable (None: the runtime cannot tell
+        before it runs, and reports a missing image itself)."""
         return '[ -f "${image}" ]'
 
     def build_hint(self, code: str, target: "TargetPlan | None" = None) -> str:

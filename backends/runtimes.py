@@ -93,6 +93,8 @@ class Charliecloud(Runtime):
     bind_modes = ("rw",)  # ch-run 0.31 binds read-write; it has no read-only bind
     env_file_evaluated = False
     reserved_prefixes = ("CH_RUN_", "CH_IMAGE_")
+    # ch-run neither binds the working directory nor creates a bind's destination in the image
+    workdir_mount = "/opt/hpcspec/work"
 
     def notes(self) -> list[str]:
         return ["ch-run reads the env file without a shell (--env-no-expand): every value is taken literally",
@@ -129,6 +131,8 @@ class Charliecloud(Runtime):
             words.append("--write")
         words += list(self.options.flags)  # type: ignore[attr-defined]
         words += [("-b", f"{b.host}:{b.container}") for b in run.binds]
+        if run.workdir is not None:
+            words.append(("-b", Raw(f'"${{{run.workdir}}}:{self.workdir_mount}"'), f"--cd={self.workdir_mount}"))
         if run.env_file is not None:
             words.append(("--env-no-expand", Raw(f"--set-env={quote(run.env_file)}")))
         return words + [run.image, "--", tuple(run.argv)]

@@ -79,12 +79,14 @@ class Slurm(Scheduler):
             options.append(f"--account={job.account}")
         if job.exclusive:
             options.append("--exclusive")
-        if job.gpus_per_task:
-            options.append(f"--gpus-per-task={job.gpus_per_task}")
-        elif job.gpus_per_node:
+        gpu = target.gpu
+        if gpu is not None and gpu.per_task and gpu.binding == "scheduler":
+            options.append(f"--gpus-per-task={gpu.per_task}")  # Slurm gives each task its own
+        elif gpu is not None:
+            # the job's wrapper picks each rank's GPUs among all of the node's: ask per node
             per_node = self.options.gpu_option  # type: ignore[attr-defined]
-            options.append(f"--gres=gpu:{job.gpus_per_node}" if per_node == "gres"
-                           else f"--gpus-per-node={job.gpus_per_node}")
+            options.append(f"--gres=gpu:{gpu.per_node}" if per_node == "gres"
+                           else f"--gpus-per-node={gpu.per_node}")
         if job.memory is not None:
             options.append(f"--mem={job.memory.mebibytes()}M")
         if job.smt and job.threads_per_core > 1:

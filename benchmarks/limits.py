@@ -10,7 +10,7 @@ reports what they cost.
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -24,10 +24,11 @@ from hpcspec.parse import MAX_FILE_BYTES  # noqa: E402
 
 
 def measure(project: Path, spec: str) -> tuple[int, str, float, float]:
-    sample, code, err = run_process([sys.executable, "-m", "hpcspec", "compile", spec, "-o", "out",
-                                     "--format", "json"], project, expect=None)
-    found = json.loads(err) if err.startswith(b"[") else []
-    return code, found[0]["code"] if found else "-", sample.seconds, sample.max_rss_kib / 1024
+    # stdout is discarded: the first code comes from the text diagnostics on stderr
+    sample, code, err = run_process([sys.executable, "-m", "hpcspec", "compile", spec, "-o", "out"], project,
+                                    expect=None)
+    found = re.search(rb"^error\[(E\d{4})\]", err, re.M)
+    return code, found.group(1).decode() if found else "-", sample.seconds, sample.max_rss_kib / 1024
 
 
 def cases(root: Path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from .check import Checked, check
 from .config import search_path
@@ -36,20 +37,22 @@ class CompileResult:
         return not any(d.severity.value == "error" for d in self.diagnostics)
 
 
-def load(path: Path, report: Report, display: str | None = None, environ=None) -> Program | None:
-    return resolve(path, display or str(path), search_path(path, environ), report)
+def load(path: Path, report: Report, display: str | None = None, environ=None,
+         sources: Mapping[Path, str] | None = None) -> Program | None:
+    return resolve(path, display or str(path), search_path(path, environ), report, sources=sources)
 
 
-def compile_files(paths, targets: list[str] | None = None, environ=None, emit_artifacts: bool = True
-                  ) -> CompileResult:
-    """Run the pipeline on each code spec; collect every diagnostic; emit only if all are clean."""
+def compile_files(paths, targets: list[str] | None = None, environ=None, emit_artifacts: bool = True,
+                  sources: Mapping[Path, str] | None = None) -> CompileResult:
+    """Run the pipeline on each code spec; collect every diagnostic; emit only if all are clean.
+    Files in `sources` (by resolved path) are read from that text instead of the disk."""
     result = CompileResult()
     report = Report()
     checked_all: list[Checked] = []
     for raw in paths:
         path = Path(raw)
         try:
-            program = load(path, report, str(raw), environ)
+            program = load(path, report, str(raw), environ, sources)
             if program is None:
                 continue
             checked = check(program, report, targets)

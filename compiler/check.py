@@ -55,6 +55,8 @@ def _check_sites(program: Program, report: Report) -> None:
         check_site(found, block, own)
         report.extend(own.items)
         if not own.items:
+            if len(_CLEAN_SITES) >= 1024:  # a long-running process (the language server) sees many
+                _CLEAN_SITES.clear()
             _CLEAN_SITES[id(found)] = found
 
 

@@ -114,7 +114,8 @@ def _plain_args(argv: list[str]):
             setattr(args, token[2:].replace("-", "_"), True)
         elif option in values:
             value = attached if equals else next(tokens, None)
-            if value is None or value.startswith("-") or (option == "--format" and value not in ("text", "json")):
+            if value is None or value.startswith("-") or (
+                    option == "--format" and value not in ("text", "json", "github", "sarif")):
                 return None
             if option == "--target":
                 args.target = [*(args.target or []), value]

@@ -100,7 +100,7 @@ def target(name: str, code: Code, code_name: str, spans: SpanMap, program: Progr
     path = ("target", name)
     if None in (spec.platform, spec.mpi, spec.compiler):
         return None  # already reported
-    block = _platform_block(spec, path, spans, program, report)
+    block = platform_block(spec, path, spans, program, report)
     if block is None:
         return None
     found = site(spec.platform, block, report)
@@ -153,7 +153,7 @@ def target(name: str, code: Code, code_name: str, spans: SpanMap, program: Progr
     )
 
 
-def _platform_block(spec: Target, path: Path, spans: SpanMap, program: Program, report: Report) -> Block | None:
+def platform_block(spec: Target, path: Path, spans: SpanMap, program: Program, report: Report) -> Block | None:
     name = spec.platform
     if name in program.unusable:
         return None  # its own errors are reported where it is defined
@@ -243,12 +243,12 @@ def _partition_and_qos(spec: Target, site_: Site, job_v: Validated, report: Repo
     return partition_name, partition, qos_name, qos
 
 
-def node_block(platform_block: Block, patch: Block | None, report: Report) -> Block | None:
-    return merge(platform_block.child("node"), patch, report)
+def node_block(platform: Block, patch: Block | None, report: Report) -> Block | None:
+    return merge(platform.child("node"), patch, report)
 
 
-def _node(platform_block: Block, patch: Block | None, report: Report) -> Validated | None:
-    block = node_block(platform_block, patch, report)
+def _node(platform: Block, patch: Block | None, report: Report) -> Validated | None:
+    block = node_block(platform, patch, report)
     return validate_block(block, Node, report, ("node",)) if block is not None else None
 
 

@@ -94,6 +94,7 @@ CODES: dict[str, str] = {
     # E08xx: output
     "E0801": "two targets install into the same prefix",
     "E0802": "output path conflict",
+    "E0803": "output not up to date",
     # W: warnings (do not change the exit code)
     "W0501": "container MPI implements a newer MPI standard than the host MPI",
     "W0504": "CPU flags fall back to an older microarchitecture",
@@ -262,6 +263,8 @@ def render_text(diagnostic: Diagnostic, colour: bool = False) -> str:
         lines.append(f"{' ' * (len(str(span.line)) if span else 0)} = note: {_printable(note)}")
     if diagnostic.help:
         lines.append(f"{' ' * (len(str(span.line)) if span else 0)} = help: {_printable(diagnostic.help)}")
+    # where to read more: every code has an explanation, an example and its fix (explain.py)
+    lines.append(f"{' ' * (len(str(span.line)) if span else 0)} = see: hpcspec explain {diagnostic.code}")
     return "\n".join(lines)
 
 

@@ -141,8 +141,18 @@ Item = Union[Assignment, Block, Import]
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A ``# ...`` comment, kept for the formatter (the grammar ignores comments)."""
+
+    text: str  # from `#` to the end of its line, trailing blanks removed
+    span: Span
+    own_line: bool  # alone on its line; else it ends a line of code
+
+
+@dataclass(frozen=True)
 class SpecFile:
     source: SourceFile
     imports: tuple[Import, ...]
     blocks: tuple[Block, ...]
     items: tuple[Item, ...] = field(repr=False, default=())
+    comments: tuple[Comment, ...] = field(repr=False, default=())

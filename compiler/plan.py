@@ -210,6 +210,8 @@ def _recipe(checked: Checked, targets: list[TargetPlan], arch: str, source: Sour
         if runtime.needs_bind_destinations() or target.model == "host":
             for bind in target.binds:
                 (files if bind.file else dirs).add(bind.container)
+            if runtime.workdir_mount not in (None, "same"):
+                dirs.add(runtime.workdir_mount)
     labels = [
         ("org.hpcspec.code", checked.name),
         ("org.hpcspec.code-version", code.version),

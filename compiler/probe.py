@@ -258,7 +258,15 @@ def render_block(result: ProbeResult) -> str:
     if result.plugin:
         lines.append(f"    plugin = {_string(result.plugin)}")
     lines.append("  }")
-    return "\n".join(lines) + "\n"
+    return _formatted("\n".join(lines) + "\n")
+
+
+def _formatted(block: str) -> str:
+    """The block laid out as `hpcspec fmt` lays out a platform spec, so that pasted in it stays."""
+    from .fmt import format_text
+
+    text = format_text(f"platform probe {{\n{block}}}\n")
+    return text[text.index("\n") + 1:text.rindex("}")]
 
 
 def render_json(result: ProbeResult) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Mapping
 from pathlib import Path
 
 from . import inputs
@@ -18,7 +19,7 @@ from .config import SearchPath
 from .diagnostics import Report, SpecError
 from .didyoumean import did_you_mean
 from .interpolate import interpolate, interpolate_block
-from .lower import load_source, lower
+from .lower import load_source, lower, source_text
 from .merge import merge
 from .nodes import Assignment, Block, Import, SpecFile
 from .parse import parse
@@ -80,9 +81,11 @@ class Program:
 
 
 class Loader:
-    def __init__(self, search: SearchPath, report: Report) -> None:
+    def __init__(self, search: SearchPath, report: Report, sources: Mapping[Path, str] | None = None) -> None:
         self.search = search
         self.report = report
+        # files read from memory instead of disk, by resolved path (an editor's unsaved documents)
+        self.sources = sources or {}
         self.files: dict[Path, SpecFile | None] = {}
         self.order: list[SpecFile] = []
         self.stack: list[tuple[Path, Import | None]] = []
@@ -101,6 +104,10 @@ class Loader:
                 continue
             return f"{prefix}/{relative}".lstrip("/") if relative != "." else (prefix or ".")
         return path.as_posix()
+
+    def read(self, path: Path, display: str):
+        text = self.sources.get(path)
+        return load_source(path, display) if text is None else source_text(path, display, text)
 
     def load(self, path: Path, display: str, via: Import | None = None) -> SpecFile | None:
         path = path.resolve()
@@ -123,7 +130,7 @@ class Loader:
             return None
         self.files[path] = None
         try:
-            source = load_source(path, display)
+            source = self.read(path, display)
             spec = (_interpolated(source.path, source.display, source.text)
                     or interpolate(_lowered(source.path, source.display, source.text), self.report))
         except SpecError as exc:
@@ -281,9 +288,10 @@ def resolve_extends(platforms: dict[str, Block], report: Report) -> dict[str, Bl
 
 
 def resolve(path: Path, display: str, search: SearchPath, report: Report,
-            want_code: bool = True) -> Program | None:
-    """Load ``path`` and its imports; None (with errors reported) if it cannot be used."""
-    loader = Loader(search, report)
+            want_code: bool = True, sources: Mapping[Path, str] | None = None) -> Program | None:
+    """Load ``path`` and its imports (those in `sources`, by resolved path, from memory); None
+    (with errors reported) if it cannot be used."""
+    loader = Loader(search, report, sources)
     spec = loader.load(path, display)
     if spec is None or loader.too_many:  # with files left unread, every later error would be noise
         return None

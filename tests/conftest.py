@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # the source tree -> where setuptools puts it in the package (pyproject.toml's package-dir)
 LAYOUT = {"compiler": "", "backends": "backends", "grammar": "grammar", "specs": "specs"}
-SUFFIXES = {".py", ".j2", ".lark", ".hpcspec", ".toml", ".c", ""}
+SUFFIXES = {".py", ".j2", ".lark", ".hpcspec", ".toml", ".json", ".c", ""}
 
 
 def _digest(path: Path) -> str:

@@ -67,25 +67,26 @@ def restore(root: Path, seed: Path) -> None:
 
 def outcome(spec: Path, out: Path) -> tuple[int, list[dict]]:
     """Compile `spec` into `out` through the CLI; raise ContractBroken when the contract fails."""
-    stderr = io.StringIO()
+    stdout, stderr = io.StringIO(), io.StringIO()
     previous = os.environ.get("HPCSPEC_DEBUG")
     os.environ["HPCSPEC_DEBUG"] = "1"
     try:
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
             code = cli.main(["compile", str(spec), "-o", str(out), "--format", "json", "--no-cache"])
     finally:
         if previous is None:
             del os.environ["HPCSPEC_DEBUG"]
         else:
             os.environ["HPCSPEC_DEBUG"] = previous
-    text = stderr.getvalue()
+    text = stdout.getvalue()  # --format json: one object on stdout
     try:
-        diagnostics = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError:
-        raise ContractBroken(f"stderr is not JSON diagnostics: {text[:500]!r}") from None
+        diagnostics = json.loads(text)["diagnostics"] if text.strip() else []
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise ContractBroken(f"stdout is not the JSON document: {text[:500]!r} (stderr: "
+                             f"{stderr.getvalue()[:500]!r})") from None
     errors = [d for d in diagnostics if d["severity"] == "error"]
     if code not in (0, 1):
-        raise ContractBroken(f"exit {code}: {text[:500]}")
+        raise ContractBroken(f"exit {code}: {stderr.getvalue()[:500]}")
     if code == 1:
         if not errors:
             raise ContractBroken("exit 1 without an error diagnostic")

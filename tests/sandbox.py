@@ -18,12 +18,20 @@ import pytest
 MARKER = "/mark/PWNED"
 
 _RECORD = "#!/bin/sh\nexit 0\n"
-_SRUN = r"""#!/bin/sh
-# a launcher: drop its options, then run the command as srun would (no shell in between)
-while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
-[ $# -gt 0 ] || exit 0
-cmd=$(basename "$1"); shift
-[ -x "/stubs/$cmd" ] && exec "/stubs/$cmd" "$@"
+_LAUNCHER = r"""#!/bin/sh
+# a launcher (srun, mpiexec, mpirun, flux run): skip its options and their values, then run the
+# command it starts as it would (no shell in between): the first word that is a stub or an
+# executable file (the GPU wrapper)
+[ "$(basename "$0")" = flux ] && [ "${1:-}" = getattr ] && { echo 1; exit 0; }
+: > /mark/LAUNCHED
+[ "$(basename "$0")" = flux ] && [ "${1:-}" = run ] && shift
+while [ $# -gt 0 ]; do
+  case "$1" in
+    */*) [ -x "$1" ] && exec "$@" ;;
+    *) [ -x "/stubs/$1" ] && { cmd="$1"; shift; exec "/stubs/${cmd}" "$@"; } ;;
+  esac
+  shift
+done
 exit 0
 """
 _RUNTIME = r"""#!/bin/sh
@@ -50,10 +58,12 @@ _APPTAINER = _RUNTIME.replace("ESCAPES", r's/"/\\"/g')
 _SINGULARITY = _RUNTIME.replace("ESCAPES", r's/\\/\\\\/g; s/"/\\"/g')
 _SCONTROL = "#!/bin/sh\necho node1\n"
 STUBS = {
-    "srun": _SRUN, "apptainer": _APPTAINER, "singularity": _SINGULARITY, "scontrol": _SCONTROL,
-    **{name: _RECORD for name in ("mpirun", "mpiexec", "ch-run", "module", "sbatch", "qsub", "apt-get", "dnf",
-                                  "yum", "zypper", "apk", "curl", "git", "cmake", "make", "tar", "sha256sum",
-                                  "ch-image")},
+    **{name: _LAUNCHER for name in ("srun", "mpirun", "mpiexec", "flux")},
+    "apptainer": _APPTAINER, "singularity": _SINGULARITY, "scontrol": _SCONTROL,
+    # engines that read an env file literally (NAME=VALUE, nothing evaluated) or take none
+    **{name: _RECORD for name in ("ch-run", "podman", "podman-hpc", "shifter", "module", "sbatch", "qsub",
+                                  "apt-get", "dnf", "yum", "zypper", "apk", "curl", "git", "cmake", "make", "tar",
+                                  "sha256sum", "ch-image")},
 }
 
 _DRIVER = r"""#!/bin/bash
@@ -71,6 +81,7 @@ mount -o remount,bind,ro variants
 mount --bind "$3" mark
 mount --rbind /dev dev
 cp /etc/passwd /etc/group etc/
+cp -a /etc/alternatives etc/  # /usr/bin/awk and others are links through it
 cp -r "$2/.stubs/." stubs/
 chmod +x stubs/*
 exec chroot "${root}" /bin/bash /variants/.run-all.sh
@@ -101,6 +112,7 @@ for variant in /variants/v*; do
     : > /work/run/topol.tpr
     : > /work/run/params.nml
     echo node1 > /work/nodefile
+    echo "node1 2 all.q@node1 UNDEFINED" > /work/pe_hostfile
     # build time: what %post and the Dockerfile's RUN lines do, with the copied scripts
     [ -d "${code}/hpcspec" ] && cp -r "${code}/hpcspec" /opt/hpcspec
     [ -f "${code}/.post.sh" ] && run "${name}" post sh "${code}/.post.sh"
@@ -115,10 +127,17 @@ for variant in /variants/v*; do
       grep -q ch-run "${target}"/job.* 2>/dev/null && image=/work/image
       for job in "${target}"/job.*; do
         [ -f "${job}" ] || continue
+        rm -f /mark/LAUNCHED
+        # the job's required inputs, named by its checks
+        sed -n 's|.*fail "required input missing: ${workdir}/\([A-Za-z0-9._-]*\)"$|\1|p' "${job}" \
+          | while read -r input; do : > "/work/run/${input}"; done
         ( cd /work/run && SLURM_SUBMIT_DIR=/work/run SLURM_CPUS_PER_TASK=1 SLURM_JOB_NODELIST=node1 \
           SLURM_JOB_NUM_NODES=1 PBS_O_WORKDIR=/work/run PBS_NODEFILE=/work/nodefile USER=root \
-          HPCSPEC_IMAGE="${image}" timeout 20 bash "${job}" arg1 ) >/dev/null 2>&1 || true
+          PE_HOSTFILE=/work/pe_hostfile NSLOTS=2 NHOSTS=1 SGE_O_WORKDIR=/work/run \
+          HPCSPEC_IMAGE="${image}" timeout 20 bash "${job}" arg1 ) >/tmp/job.log 2>&1 || true
         check "${name}/${job#"${variant}"/}"
+        [ -e /mark/LAUNCHED ] || echo "NOT-LAUNCHED ${name}/${job#"${variant}"/}: $(tail -n 2 /tmp/job.log | tr '\n' ' ')"
+        rm -f /mark/LAUNCHED
       done
       [ -f "${target}/env.sh" ] && run "${name}" "${target#"${variant}"/}/env.sh" sh -c '. "$1"' sh "${target}/env.sh"
       [ -f "${target}/build-on-host.sh" ] && run "${name}" "${target#"${variant}"/}/build-on-host.sh" \
@@ -181,7 +200,9 @@ def stage(variants_dir: Path, name: str, artifacts) -> None:
 
 
 def run(variants_dir: Path, scratch: Path) -> tuple[list[str], str]:
-    """Run every staged variant; return the injections found (variant/script) and the log."""
+    """Run every staged variant; return the injections found (variant/script) and the log.
+    Every batch script must get as far as its launcher (else a payload after a failing line
+    would go untried): the log's NOT-LAUNCHED lines say which did not."""
     stubs = variants_dir / ".stubs"
     stubs.mkdir(exist_ok=True)
     for name, text in STUBS.items():
@@ -198,4 +219,6 @@ def run(variants_dir: Path, scratch: Path) -> tuple[list[str], str]:
     log = proc.stdout + proc.stderr
     assert "RUN-ALL DONE" in proc.stdout, f"the sandbox did not finish:\n{log[-3000:]}"
     assert not (marks / "PWNED").exists()
+    stopped = [line.split(" ", 1)[1] for line in proc.stdout.splitlines() if line.startswith("NOT-LAUNCHED ")]
+    assert not stopped, f"batch scripts that stopped before their launcher: {stopped[:10]}"
     return [line.split(" ", 1)[1] for line in proc.stdout.splitlines() if line.startswith("INJECTED ")], log

@@ -82,7 +82,9 @@ def test_json_diagnostics(tmp_path: Path):
     bad.write_text((ROOT / GROMACS).read_text().replace("tasks_per_node = 128", "tasks_per_node = 999"))
     proc = run_cli("check", str(bad), "--format", "json")
     assert proc.returncode == 1
-    data = json.loads(proc.stderr)
+    document = json.loads(proc.stdout)  # one object on stdout (tests/test_formats.py: the whole of it)
+    assert document["format"] == "hpcspec-diagnostics" and document["valid"] is False
+    data = document["diagnostics"]
     assert isinstance(data, list) and data
     first = next(d for d in data if d["code"] == "E0601")
     assert first["file"] == str(bad) and first["line"] > 0 and first["column"] > 0

@@ -96,4 +96,6 @@ def test_links_reach_the_build(tmp_path):
         "build cmake {{ }}".replace("{{", "{").replace("}}", "}"), 'build cmake { links = ["xpmem", "numa"] }')
     result = _compile(tmp_path, code)
     assert result.ok, result.diagnostics
-    assert "HPCSPEC_LINK_LIBS='-lxpmem -lnuma'" in _files(result)["demo/hpcspec/build/t.sh"]
+    build = _files(result)["demo/hpcspec/build/t.sh"]
+    assert "HPCSPEC_LINK_LIBS='-Wl,--push-state,--no-as-needed -lxpmem -lnuma -Wl,--pop-state'" in build
+    assert 'LDFLAGS="${LDFLAGS:+${LDFLAGS} }${HPCSPEC_LINK_LIBS}"' in build

@@ -53,7 +53,7 @@ def _bad_input_report(env: dict | None = None) -> str:
     cases = sorted(bad.glob("*.hpcspec"))[:12]
     proc = run_cli("check", *[str(c) for c in cases], "--format", "json", env=env)
     assert proc.returncode == 1, proc.stderr
-    return proc.stderr
+    return proc.stdout
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

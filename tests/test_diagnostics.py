@@ -64,7 +64,7 @@ def test_cli_renders_the_same_and_exits_1():
     assert proc.returncode == 1
     assert proc.stderr == case.with_suffix(".err").read_text()
     proc = run_cli("check", case.name, "--format", "json", cwd=CASES)
-    data = json.loads(proc.stderr)
+    data = json.loads(proc.stdout)["diagnostics"]
     assert [d["code"] for d in data if d["severity"] == "error"] == ["E0601"]
 
 

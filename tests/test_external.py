@@ -41,11 +41,16 @@ def test_shellcheck_clean(code: Path, tmp_path: Path):
 
 @pytest.mark.parametrize("code", CODES, ids=[c.stem for c in CODES])
 def test_definition_parses_with_spython(code: Path):
+    definitions = [a for a in _artifacts(code) if a.path.endswith(".def")]
+    names = sorted(Path(a.path).name for a in definitions)
+    assert names and set(names) <= {f"{code.stem}.def", f"{code.stem}.aarch64.def"}, "one per architecture"
+    for definition in definitions:
+        _parses(definition.content.decode(), code.stem)
+
+
+def _parses(text: str, code: str) -> None:
     from spython.main.parse.parsers import SingularityParser
 
-    definitions = [a for a in _artifacts(code) if a.path.endswith(".def")]
-    assert len(definitions) == 1, "one definition file per code"
-    text = definitions[0].content.decode()
     sections = {line[1:].split()[0] for line in text.splitlines() if line.startswith("%")}
     assert sections == EXPECTED_SECTIONS
     import tempfile
@@ -64,5 +69,5 @@ def test_definition_parses_with_spython(code: Path):
                                                  "build-on-host" in text for line in recipe.install)
     labels = dict(label.split(" ", 1) for label in recipe.labels)
     assert len(labels["org.hpcspec.inputs-sha256"]) == 64
-    assert labels["org.hpcspec.code"] == definitions[0].path.split("/")[0]
+    assert labels["org.hpcspec.code"] == code
     assert recipe.test, "%test parsed to nothing"

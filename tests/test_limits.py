@@ -49,7 +49,7 @@ def run(project: Path, spec: str, *extra: str) -> Outcome:
         proc.kill()
         pytest.fail(f"hpcspec did not finish on {spec} in 300 s")
     assert "Traceback" not in err.decode(errors="replace"), err
-    diagnostics = json.loads(err) if err.startswith(b"[") else []  # --format json: a list on stderr
+    diagnostics = json.loads(out)["diagnostics"] if out.startswith(b"{") else []  # --format json: on stdout
     return Outcome(proc.returncode, diagnostics)
 
 

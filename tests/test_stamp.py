@@ -60,8 +60,9 @@ def test_nothing_changed_skips_the_pipeline_and_says_the_same(project: Path) -> 
     assert re.fullmatch(r"mpi-ring: \d+ files for \d+ targets? in out/mpi-ring \(unchanged\)", out), out
     code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check")
     assert (code, full, out, err) == (0, False, "", "")
-    code, full, _, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check", "--format", "json")
-    assert (code, full, err) == (0, False, "[]\n")
+    code, full, out, err = run(project, "compile", "ring.hpcspec", "-o", "out", "--check", "--format", "json")
+    assert (code, full, err) == (0, False, "")
+    assert json.loads(out)["diagnostics"] == [] and json.loads(out)["valid"] is True
 
 
 def test_no_cache_runs_everything(project: Path) -> None:

@@ -10,13 +10,14 @@ COMMANDS = {
     "compile": "validate and write the artifacts",
     "check": "validate only",
 }
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "github", "sarif")  # cli._plain_args knows these names too
 
 
 def add_arguments(name: str, parser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="code specs (.hpcspec), or platform specs for check")
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="how diagnostics are printed (json: a list on stderr)")
+                        help="text (default: for people), or on stdout: json (one object), github "
+                             "(GitHub Actions annotations), sarif (SARIF 2.1.0)")
     parser.add_argument("--no-cache", action="store_true",
                         help="do the whole run even if nothing changed since the last one (see README)")
     if name == "compile":
@@ -43,7 +44,9 @@ def run(args) -> int:
 
     if not args.no_cache:
         done = stamp.load(command, args.files, args.output if building else None)
-        if done is not None:  # nothing changed since the last clean run: say what it said
+        # nothing changed since the last clean run: say what it said (a stamp of an older
+        # hpcspec, without the diagnostics as data, means a full run)
+        if done is not None and "diagnostics" in done["messages"]:
             _say(done["messages"], args, written=())
             return EXIT_OK
     return _run(args, command, building)
@@ -54,14 +57,17 @@ def _run(args, command: list[str], building: bool) -> int:
 
     from .. import console, inputs, stamp
     from ..api import compile_files
-    from ..diagnostics import render_all, render_json
+    from ..diagnostics import render_all
+    from ..progress import Progress
     from ..write import WriteError, check, write
 
-    with inputs.recording() as read:
+    with inputs.recording() as read, Progress(len(args.files)) as progress:
         # `check` emits too (in memory): what a backend cannot express is an error there as well
-        result = compile_files(args.files, targets=getattr(args, "target", None))
+        result = compile_files(progress.iterate(args.files), targets=getattr(args, "target", None))
     shown = result.diagnostics
-    messages = {"json": render_json(shown), "text": render_all(shown) if shown else "",
+    # what is said about the run, stored in its stamp so that a skipped run says the same:
+    # rendered text, and the diagnostics as data for the machine formats (formats.py)
+    messages = {"diagnostics": [d.to_dict() for d in shown], "text": render_all(shown) if shown else "",
                 "colour": render_all(shown, colour=True) if shown else "", "codes": [
                     [p.code, sum(1 for a in result.artifacts if a.path.startswith(p.code + "/")), len(p.targets)]
                     for p in result.plans]}
@@ -76,8 +82,9 @@ def _run(args, command: list[str], building: bool) -> int:
         if building and args.check:
             outcome = check(out, result.artifacts, targets, result.sources, waiting)
             if outcome.changes:
-                _say(messages, args, written=(), summary=False)
-                console.out("".join(change.diff for change in outcome.changes))
+                _say(messages, args, written=(), summary=False, changes=outcome.changes)
+                if args.format == "text":
+                    console.out("".join(change.diff for change in outcome.changes))
                 _foreign(outcome, out)
                 count = len(outcome.changes)
                 console.err(f"hpcspec: {count} file{'s' if count != 1 else ''} in {out} not up to date; "
@@ -85,12 +92,13 @@ def _run(args, command: list[str], building: bool) -> int:
                 return EXIT_SPEC
         elif building:
             outcome = write(out, result.artifacts, targets, result.sources, waiting)
-    except (WriteError, OSError) as exc:
-        _say(messages, args, written=(), summary=False)
+    except (WriteError, OSError) as exc:  # a usage error: in machine formats, stdout stays empty
+        if args.format == "text":
+            _say(messages, args, written=(), summary=False)
         reason = exc if isinstance(exc, WriteError) else (exc.strerror or exc)
         console.err(f"hpcspec: error: cannot write to {out}: {reason}\n")
         return EXIT_USAGE
-    _say(messages, args, outcome.written if outcome else ())
+    _say(messages, args, outcome.written if outcome else (), stale=outcome.stale if outcome else ())
     if outcome is not None:
         _foreign(outcome, out)
         for stale in outcome.stale:
@@ -111,18 +119,31 @@ def _foreign(outcome, out) -> None:
         console.err(f"hpcspec: note: {out / code} also holds what hpcspec did not write (left alone): {shown}\n")
 
 
-def _say(messages: dict, args, written, summary: bool = True) -> None:
+def _say(messages: dict, args, written, summary: bool = True, changes=(), stale=()) -> None:
     """Diagnostics, then (text format) what was done: the same words for a full run and for a
-    run that found nothing changed."""
+    run that found nothing changed. Machine formats print one document on stdout, with the
+    files `--check` found out of date (`changes`) as diagnostics of their own."""
     from .. import console
 
-    if args.format == "json":
-        console.err(messages["json"])
-    elif messages["text"]:
+    if args.format != "text":
+        from .. import __version__, formats
+
+        building = args.command == "compile"
+        diagnostics = messages["diagnostics"] + formats.out_of_date(changes, getattr(args, "output", ""))
+        if not building:
+            files: list = []
+        elif getattr(args, "check", False):
+            files = formats.changed_files(changes, args.output)
+        else:
+            files = formats.written_files(messages["codes"] if summary else [], args.output, written, stale)
+        command = "compile --check" if building and args.check else args.command
+        console.out(formats.render(args.format, diagnostics, command, files, __version__))
+        return
+    if messages["text"]:
         from ..diagnostics import use_colour
 
         console.err(messages["colour" if use_colour() else "text"])
-    if not summary or args.format != "text" or getattr(args, "check", False):
+    if not summary or getattr(args, "check", False):
         return
     if args.command == "check":
         console.err(f"hpcspec: {len(args.files)} spec{'s' if len(args.files) != 1 else ''} OK\n")
@@ -131,5 +152,3 @@ def _say(messages: dict, args, written, summary: bool = True) -> None:
         state = "written" if code in written else "unchanged"
         where = os.path.normpath(os.path.join(args.output, code))
         console.out(f"{code}: {count} files for {targets} target{'s' if targets != 1 else ''} in {where} ({state})\n")
-
-

@@ -2,7 +2,7 @@
 # Source this file to pass the environment and binds to singularity without options.
 export SINGULARITY_BIND=/lustre/sw,/opt/hpe,/etc/libibverbs.d
 export SINGULARITYENV_HPCSPEC_TARGET=cirrus-mpt
-export SINGULARITYENV_LD_LIBRARY_PATH=/opt/hpe/hpc/mpt/mpt-2.22/lib:/lustre/sw/pmi2/lib:/lib/x86_64-linux-gnu:/.singularity.d/libs
+export SINGULARITYENV_LD_LIBRARY_PATH=/lustre/sw/fftw/3.3.9-mpt2-gcc8/lib:/lustre/sw/intel/compilers_and_libraries_2019.0.117/linux/mkl/lib/intel64_lin:/opt/hpe/hpc/mpt/mpt-2.22/lib:/lustre/sw/pmi2/lib:/lib/x86_64-linux-gnu:/.singularity.d/libs
 export SINGULARITYENV_MPI_ROOT=/opt/hpe/hpc/mpt/mpt-2.22
 export SINGULARITYENV_OMP_NUM_THREADS=1
 export SINGULARITYENV_PMI2_ROOT=/lustre/sw/pmi2

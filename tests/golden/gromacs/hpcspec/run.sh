@@ -9,16 +9,22 @@ case "${1:-}" in
 esac
 
 case "${target}" in
+  alps-eiger) set -- /opt/app/gromacs/2024.5/alps-eiger/mpich-ofi/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   archer2) set -- /opt/app/gromacs/2024.5/archer2/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   cirrus) set -- /opt/app/gromacs/2024.5/cirrus/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   cirrus-impi) set -- /opt/app/gromacs/2024.5/cirrus-ice/intel-mpi/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   cirrus-mpt) set -- /opt/app/gromacs/2024.5/cirrus-ice/mpt/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  csd3) set -- /opt/app/gromacs/2024.5/csd3/intel-mpi/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  gadi) set -- /opt/app/gromacs/2024.5/gadi/intel-mpi/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   localhost) set -- /opt/app/gromacs/2024.5/localhost/mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  lumi-c) set -- /opt/app/gromacs/2024.5/lumi-c/cray-mpich-24.03/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  perlmutter-cpu) set -- /opt/app/gromacs/2024.5/perlmutter-cpu/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  tuolumne) set -- /opt/app/gromacs/2024.5/tuolumne/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   "")
-    echo "gromacs: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: archer2 cirrus cirrus-impi cirrus-mpt localhost)" >&2
+    echo "gromacs: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu tuolumne)" >&2
     exit 64 ;;
   *)
-    echo "gromacs: unknown target '${target}' (targets: archer2 cirrus cirrus-impi cirrus-mpt localhost)" >&2
+    echo "gromacs: unknown target '${target}' (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu tuolumne)" >&2
     exit 64 ;;
 esac
 

@@ -10,11 +10,13 @@ esac
 
 case "${target}" in
   localhost) set -- /opt/app/mpi-ring/1.0/localhost/mpich/gnu/bin/mpi-ring "$@" ;;
+  localhost-podman) set -- /opt/app/mpi-ring/1.0/localhost-podman/mpich/gnu/bin/mpi-ring "$@" ;;
+  localhost-sge) set -- /opt/app/mpi-ring/1.0/localhost-sge/mpich/gnu/bin/mpi-ring "$@" ;;
   "")
-    echo "mpi-ring: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: localhost)" >&2
+    echo "mpi-ring: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: localhost localhost-podman localhost-sge)" >&2
     exit 64 ;;
   *)
-    echo "mpi-ring: unknown target '${target}' (targets: localhost)" >&2
+    echo "mpi-ring: unknown target '${target}' (targets: localhost localhost-podman localhost-sge)" >&2
     exit 64 ;;
 esac
 

@@ -4,4 +4,6 @@
 set -eu
 
 test -x /opt/app/mpi-ring/1.0/localhost/mpich/gnu/bin/mpi-ring || { echo "missing build of target localhost" >&2; exit 1; }
+test -x /opt/app/mpi-ring/1.0/localhost-podman/mpich/gnu/bin/mpi-ring || { echo "missing build of target localhost-podman" >&2; exit 1; }
+test -x /opt/app/mpi-ring/1.0/localhost-sge/mpich/gnu/bin/mpi-ring || { echo "missing build of target localhost-sge" >&2; exit 1; }
 echo "mpi-ring: tests passed"

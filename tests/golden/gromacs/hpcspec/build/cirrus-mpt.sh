@@ -19,7 +19,8 @@ FFLAGS='-march=broadwell -mtune=broadwell'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=broadwell -mtune=broadwell'
 HPCSPEC_LINK_LIBS=''
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
+LDFLAGS="${LDFLAGS:-}"
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/cirrus-mpt

@@ -14,7 +14,8 @@ FFLAGS='-march=znver3 -mtune=znver3'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=znver3 -mtune=znver3'
 HPCSPEC_LINK_LIBS=''
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
+LDFLAGS="${LDFLAGS:-}"
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/cirrus

@@ -14,7 +14,8 @@ FFLAGS='-march=x86-64 -mtune=generic'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=x86-64 -mtune=generic'
 HPCSPEC_LINK_LIBS=''
-export CFLAGS CXXFLAGS FFLAGS FCFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
+LDFLAGS="${LDFLAGS:-}"
+export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
 work=/tmp/hpcspec-build/localhost

@@ -266,7 +266,7 @@ def _ice(rng: random.Random) -> dict:
              'env { MPI_ROOT = "${root}" }', 'launcher    = "mpirun"']
     return dict(header=["  scheduler slurm {}", "  account_required = true",
                         '  launcher srun { flags = ["--distribution=block:block", "--hint=nomultithread"] }',
-                        "  launcher mpirun { hostfile = true }",
+                        '  launcher mpirun { kind = "hydra"  hostfile = true }',  # Intel MPI's mpirun
                         f"  runtime singularity {{ version = {quote(singularity)}  "
                         f"command = \"/opt/singularity/{singularity}/bin/singularity\"  "
                         f"modules = [\"singularity/{singularity}\"] }}",
@@ -284,10 +284,11 @@ def _pbs(rng: random.Random) -> dict:
              'launcher    = "mpiexec"']
     mpis = [HostMpi("mpich", "mpich", tuple(mpich))]
     if rng.random() < 0.7:
-        mpis.append(_openmpi(rng, launcher="mpiexec", plugin=None))
+        mpis.append(_openmpi(rng, launcher="ompi-mpirun", plugin=None))
     runtime = rng.choice(("1.1", "1.2", "1.3"))
     return dict(header=['  scheduler pbs { directives = ["-m n"] }',
-                        "  launcher mpiexec { hostfile = true }",
+                        '  launcher mpiexec { kind = "hydra"  hostfile = true }',
+                        '  launcher ompi-mpirun { kind = "openmpi"  command = "mpirun" }',
                         f"  runtime apptainer {{ version = {quote(runtime)} }}"],
                 mpis=mpis, glibc_min="2.28", total_nodes=rng.choice((64, 128, 400)),
                 description="PBS Pro cluster", scheduler="pbs")

@@ -1,12 +1,15 @@
 """Stage 1, parse: source text -> lark tree, or a located syntax diagnostic.
 
-The LALR parser is built once per process, lazily, from the grammar shipped in
-``hpcspec.grammar``. Lark's own on-disk cache is not used: it unpickles a file from the shared
-temporary directory, which another user could plant.
+The LALR parser is made once per process, lazily, from the parse table built ahead of time
+into ``hpcspec.grammar.table`` (or from the grammar, while it is being edited). Lark's own
+on-disk cache is not used: it unpickles a file from the shared temporary directory, which
+another user could plant.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from functools import lru_cache
 
@@ -35,17 +38,44 @@ _TOKEN_NAMES = {
 }
 
 
+OPTIONS = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True)
+GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar", "hpcspec.lark")
+
+
+def _grammar() -> bytes:
+    with open(GRAMMAR, "rb") as handle:
+        return handle.read()
+
+
 @lru_cache(maxsize=1)
 def parser():
+    """The LALR parser: from the parse table built ahead of time (``hpcspec.grammar.table``, a
+    Python module of this package) when it was built from this grammar, else from the grammar."""
     from lark import Lark
 
-    return Lark.open_from_package(
-        "hpcspec.grammar",
-        "hpcspec.lark",
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    grammar = _grammar()
+    try:
+        from .grammar import table
+    except ImportError:
+        table = None
+    if table is not None and table.GRAMMAR_SHA256 == hashlib.sha256(grammar).hexdigest():
+        return Lark._load_from_dict(table.DATA, table.MEMO)  # how lark's standalone parsers load
+    return Lark(grammar.decode("utf-8"), **OPTIONS)
+
+
+def table_source() -> str:
+    """The text of ``grammar/table.py``: the parse table of the grammar, as Python literals."""
+    from lark import Lark
+    from lark.grammar import Rule
+    from lark.lexer import TerminalDef
+
+    grammar = _grammar()
+    data, memo = Lark(grammar.decode("utf-8"), **OPTIONS).memo_serialize([TerminalDef, Rule])
+    return ('"""The LALR parse table of hpcspec.lark, built ahead of time by `python -m hpcspec.parse\n'
+            '--table grammar/table.py` (tests/test_parse_table.py keeps it current). Data only."""\n\n'
+            f"GRAMMAR_SHA256 = {hashlib.sha256(grammar).hexdigest()!r}\n"
+            f"DATA = {data!r}\n"
+            f"MEMO = {memo!r}\n")
 
 
 def _describe(expected: set[str]) -> str:
@@ -226,3 +256,18 @@ def _check_depth(source: SourceFile, tree) -> None:
         for child in node.children:
             if isinstance(child, Tree):
                 stack.append((child, depth + (child.data in ("block", "list"))))
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser_ = argparse.ArgumentParser(prog="python -m hpcspec.parse")
+    parser_.add_argument("--table", metavar="FILE", required=True, help="write the parse table module")
+    args = parser_.parse_args(argv)
+    with open(args.table, "w", encoding="utf-8") as handle:
+        handle.write(table_source())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

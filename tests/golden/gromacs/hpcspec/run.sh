@@ -19,12 +19,13 @@ case "${target}" in
   localhost) set -- /opt/app/gromacs/2024.5/localhost/mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   lumi-c) set -- /opt/app/gromacs/2024.5/lumi-c/cray-mpich-24.03/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   perlmutter-cpu) set -- /opt/app/gromacs/2024.5/perlmutter-cpu/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
+  polaris) set -- /opt/app/gromacs/2024.5/polaris/cray-mpich-abi/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   tuolumne) set -- /opt/app/gromacs/2024.5/tuolumne/cray-mpich/gnu/bin/gmx_mpi mdrun -s topol.tpr "$@" ;;
   "")
-    echo "gromacs: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu tuolumne)" >&2
+    echo "gromacs: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu polaris tuolumne)" >&2
     exit 64 ;;
   *)
-    echo "gromacs: unknown target '${target}' (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu tuolumne)" >&2
+    echo "gromacs: unknown target '${target}' (targets: alps-eiger archer2 cirrus cirrus-impi cirrus-mpt csd3 gadi localhost lumi-c perlmutter-cpu polaris tuolumne)" >&2
     exit 64 ;;
 esac
 

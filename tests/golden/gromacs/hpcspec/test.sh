@@ -12,6 +12,7 @@ test -x /opt/app/gromacs/2024.5/gadi/intel-mpi/gnu/bin/gmx_mpi || { echo "missin
 test -x /opt/app/gromacs/2024.5/localhost/mpich/gnu/bin/gmx_mpi || { echo "missing build of target localhost" >&2; exit 1; }
 test -x /opt/app/gromacs/2024.5/lumi-c/cray-mpich-24.03/gnu/bin/gmx_mpi || { echo "missing build of target lumi-c" >&2; exit 1; }
 test -x /opt/app/gromacs/2024.5/perlmutter-cpu/cray-mpich/gnu/bin/gmx_mpi || { echo "missing build of target perlmutter-cpu" >&2; exit 1; }
+test -x /opt/app/gromacs/2024.5/polaris/cray-mpich-abi/gnu/bin/gmx_mpi || { echo "missing build of target polaris" >&2; exit 1; }
 test -x /opt/app/gromacs/2024.5/tuolumne/cray-mpich/gnu/bin/gmx_mpi || { echo "missing build of target tuolumne" >&2; exit 1; }
 /opt/app/gromacs/2024.5/localhost/mpich/gnu/bin/gmx_mpi --version
 echo "gromacs: tests passed"

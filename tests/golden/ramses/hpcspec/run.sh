@@ -11,12 +11,14 @@ esac
 case "${target}" in
   archer2) set -- /opt/app/ramses/git-01e1a5d/archer2/cray-mpich/gnu/bin/ramses3d params.nml "$@" ;;
   cirrus-mpt) set -- /opt/app/ramses/git-01e1a5d/cirrus-ice/mpt/gnu/bin/ramses3d params.nml "$@" ;;
+  csd3) set -- /opt/app/ramses/git-01e1a5d/csd3/intel-mpi/gnu/bin/ramses3d params.nml "$@" ;;
+  gadi) set -- /opt/app/ramses/git-01e1a5d/gadi/openmpi/gnu/bin/ramses3d params.nml "$@" ;;
   localhost) set -- /opt/app/ramses/git-01e1a5d/localhost/mpich/gnu/bin/ramses3d params.nml "$@" ;;
   "")
-    echo "ramses: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: archer2 cirrus-mpt localhost)" >&2
+    echo "ramses: no target selected; set HPCSPEC_TARGET or pass --target=NAME (targets: archer2 cirrus-mpt csd3 gadi localhost)" >&2
     exit 64 ;;
   *)
-    echo "ramses: unknown target '${target}' (targets: archer2 cirrus-mpt localhost)" >&2
+    echo "ramses: unknown target '${target}' (targets: archer2 cirrus-mpt csd3 gadi localhost)" >&2
     exit 64 ;;
 esac
 

@@ -4,5 +4,6 @@
 set -eu
 
 test -x /opt/app/ramses/git-01e1a5d/archer2/cray-mpich/gnu/bin/ramses3d || { echo "missing build of target archer2" >&2; exit 1; }
+test -x /opt/app/ramses/git-01e1a5d/csd3/intel-mpi/gnu/bin/ramses3d || { echo "missing build of target csd3" >&2; exit 1; }
 test -x /opt/app/ramses/git-01e1a5d/localhost/mpich/gnu/bin/ramses3d || { echo "missing build of target localhost" >&2; exit 1; }
 echo "ramses: tests passed"

@@ -137,6 +137,18 @@ def usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
+def unusable_files(names) -> int | None:
+    """A usage error (printed, exit 2) for the first name that is not a regular file, else None."""
+    import os
+
+    for name in names:
+        if os.path.isdir(name):
+            return usage_error(f"{name} is a directory, not a spec file")
+        if not os.path.isfile(name):
+            return usage_error(f"no such file: {name}" if not os.path.lexists(name) else f"{name} is not a regular file")
+    return None
+
+
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     plain = _plain_args(argv)

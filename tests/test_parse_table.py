@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from lark import Lark
 
 from hpcspec import parse as stage

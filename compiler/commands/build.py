@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..cli import EXIT_OK, EXIT_SPEC, EXIT_USAGE, usage_error
+from ..cli import EXIT_OK, EXIT_SPEC, EXIT_USAGE, unusable_files, usage_error
 
 COMMANDS = {
     "compile": "validate and write the artifacts",
@@ -30,11 +30,9 @@ def add_arguments(name: str, parser) -> None:
 
 
 def run(args) -> int:
-    for name in args.files:
-        if os.path.isdir(name):
-            return usage_error(f"{name} is a directory, not a spec file")
-        if not os.path.isfile(name):
-            return usage_error(f"no such file: {name}" if not os.path.lexists(name) else f"{name} is not a regular file")
+    failed = unusable_files(args.files)
+    if failed is not None:
+        return failed
     building = args.command == "compile"
     if building and args.output == "":
         return usage_error("the output directory is empty: give -o DIR")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC, usage_error
+from ..cli import EXIT_INTERNAL, EXIT_OK, EXIT_SPEC, unusable_files
 
 COMMANDS = {"fmt": "rewrite spec files in the canonical layout (--check: only report)"}
 
@@ -14,13 +14,9 @@ def add_arguments(name: str, parser) -> None:
 
 
 def run(args) -> int:
-    import os
-
-    for name in args.files:
-        if os.path.isdir(name):
-            return usage_error(f"{name} is a directory, not a spec file")
-        if not os.path.isfile(name):
-            return usage_error(f"no such file: {name}" if not os.path.lexists(name) else f"{name} is not a regular file")
+    failed = unusable_files(args.files)
+    if failed is not None:
+        return failed
     from .. import console
     from ..diagnostics import render_all, use_colour
     from ..fmt import FormatError

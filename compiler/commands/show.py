@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..cli import EXIT_OK, EXIT_SPEC, EXIT_USAGE, usage_error
+from ..cli import EXIT_OK, EXIT_SPEC, EXIT_USAGE, unusable_files, usage_error
 
 COMMANDS = {
     "show": "print a spec resolved (imports, interpolation, extends, override, +=); --blame: where each value comes from",
@@ -21,23 +21,12 @@ def add_arguments(name: str, parser) -> None:
 
 def run(args) -> int:
     files = [args.file] if args.command == "show" else args.files
-    for name in files:
-        problem = _unusable(name)
-        if problem:
-            return usage_error(problem)
+    failed = unusable_files(files)
+    if failed is not None:
+        return failed
     if args.command == "list":
         return _list(files)
     return _show(args)
-
-
-def _unusable(name: str) -> str | None:
-    import os
-
-    if os.path.isdir(name):
-        return f"{name} is a directory, not a spec file"
-    if not os.path.isfile(name):
-        return f"no such file: {name}" if not os.path.lexists(name) else f"{name} is not a regular file"
-    return None
 
 
 def _load(name: str):

@@ -107,3 +107,12 @@ def gridengine(cluster) -> GridEngine:
     env.update(line.split("=", 1) for line in said.stdout.splitlines() if "=" in line)
     yield GridEngine(env)
     subprocess.run([str(PROVISION_SGE), "stop"], env=env, capture_output=True, timeout=120)
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (scripts/test runs two or more workers), every end-to-end test runs
+    on one worker: they share one Slurm cluster on fixed ports, one Grid Engine and one
+    ch-image storage, set up once per session."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))

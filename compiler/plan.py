@@ -20,7 +20,10 @@ from .packages import tools_for
 
 SOURCE_ROOT = "/opt/hpcspec/src"
 SCRIPT_DIR = "/opt/hpcspec/build"
-BUILD_ROOT = "/tmp/hpcspec-build"
+# Scratch space of the builds, inside the image and removed after each build: never /tmp, which
+# some runtimes share with the host while they build (ch-image binds the host's /tmp, Apptainer
+# binds it into the writable sandbox of a host build), where two builds would meet.
+BUILD_ROOT = "/opt/hpcspec/scratch"
 
 
 def inputs_digest(checked: Checked) -> str:

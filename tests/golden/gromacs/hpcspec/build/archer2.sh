@@ -14,19 +14,19 @@ FFLAGS='-march=znver2 -mtune=znver2'
 FCFLAGS="${FFLAGS}"
 HPCSPEC_CPU_FLAGS='-march=znver2 -mtune=znver2'
 # the libraries the site's MPI wants linked, recorded even if no symbol of theirs is used
-HPCSPEC_LINK_LIBS='-L/tmp/hpcspec-build/archer2/hpcspec-stubs -Wl,--push-state,--no-as-needed -lxpmem -Wl,--pop-state'
+HPCSPEC_LINK_LIBS='-L/opt/hpcspec/scratch/archer2/hpcspec-stubs -Wl,--push-state,--no-as-needed -lxpmem -Wl,--pop-state'
 LDFLAGS="${LDFLAGS:+${LDFLAGS} }${HPCSPEC_LINK_LIBS}"
 export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
-work=/tmp/hpcspec-build/archer2
+work=/opt/hpcspec/scratch/archer2
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 # Link stubs: the binary records each library's soname; the host's library, bound in and on
 # LD_LIBRARY_PATH, is the one loaded at run time. Nothing puts the stubs on a run-time path.
-mkdir -p /tmp/hpcspec-build/archer2/hpcspec-stubs
+mkdir -p /opt/hpcspec/scratch/archer2/hpcspec-stubs
 echo 'void hpcspec_link_stub(void) {}' | "${CC:-cc}" -x c -shared -fPIC -Wl,-soname,libxpmem.so.0 \
-    -o /tmp/hpcspec-build/archer2/hpcspec-stubs/libxpmem.so -
+    -o /opt/hpcspec/scratch/archer2/hpcspec-stubs/libxpmem.so -
 cmake -S "${src}" -B "${work}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="${PREFIX}" \
   -DGMX_MPI=ON -DGMX_OPENMP=ON -DGMX_FFT_LIBRARY=fftw3 -DGMX_HWLOC=ON -DGMX_BUILD_OWN_FFTW=OFF \
   -DGMX_DEFAULT_SUFFIX=ON -DGMX_SIMD=AVX2_256

@@ -18,7 +18,7 @@ LDFLAGS="${LDFLAGS:-}"
 export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/gromacs
-work=/tmp/hpcspec-build/lumi-c
+work=/opt/hpcspec/scratch/lumi-c
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cmake -S "${src}" -B "${work}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="${PREFIX}" \

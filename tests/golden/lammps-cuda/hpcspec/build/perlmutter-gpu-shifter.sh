@@ -19,7 +19,7 @@ export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIB
 export CXX=/opt/hpcspec/src/lammps-cuda/lib/kokkos/bin/nvcc_wrapper
 
 src=/opt/hpcspec/src/lammps-cuda
-work=/tmp/hpcspec-build/perlmutter-gpu-shifter
+work=/opt/hpcspec/scratch/perlmutter-gpu-shifter
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cmake -S "${src}"/cmake -B "${work}" -DCMAKE_BUILD_TYPE=Release \

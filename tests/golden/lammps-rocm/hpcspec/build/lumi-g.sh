@@ -19,7 +19,7 @@ export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIB
 export CXX=/opt/rocm/bin/hipcc
 
 src=/opt/hpcspec/src/lammps-rocm
-work=/tmp/hpcspec-build/lumi-g
+work=/opt/hpcspec/scratch/lumi-g
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cmake -S "${src}"/cmake -B "${work}" -DCMAKE_BUILD_TYPE=Release \

@@ -18,7 +18,7 @@ LDFLAGS="${LDFLAGS:-}"
 export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/mpi-ring
-work=/tmp/hpcspec-build/localhost-podman
+work=/opt/hpcspec/scratch/localhost-podman
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cp -R "${src}/." "${work}"

@@ -23,7 +23,7 @@ LDFLAGS="${LDFLAGS:-}"
 export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/ramses
-work=/tmp/hpcspec-build/cirrus-mpt
+work=/opt/hpcspec/scratch/cirrus-mpt
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cp -R "${src}/." "${work}"

@@ -18,7 +18,7 @@ LDFLAGS="${LDFLAGS:-}"
 export CFLAGS CXXFLAGS FFLAGS FCFLAGS LDFLAGS HPCSPEC_CPU_FLAGS HPCSPEC_LINK_LIBS
 
 src=/opt/hpcspec/src/ramses
-work=/tmp/hpcspec-build/csd3
+work=/opt/hpcspec/scratch/csd3
 rm -rf "${work}"
 mkdir -p "${work}" "${PREFIX}"
 cp -R "${src}/." "${work}"

@@ -67,6 +67,9 @@ class Podman(Runtime):
     gpu_switches = {"nvidia": ("--device", "nvidia.com/gpu=all")}  # CDI [U: not tried here]
     reserved_prefixes = ("CONTAINERS_",)
     workdir_mount = "same"
+    # no writable sandbox to rebuild an image on the host: a host MPI outside the MPICH ABI runs
+    # with the hybrid model instead
+    models = frozenset({"bind", "hybrid"})
 
     def image_default(self, code: str, target=None) -> str:
         return target.image_ref if target is not None else code

@@ -71,11 +71,44 @@ def table_source() -> str:
 
     grammar = _grammar()
     data, memo = Lark(grammar.decode("utf-8"), **OPTIONS).memo_serialize([TerminalDef, Rule])
+    data["parser"]["parser"] = _canonical(data["parser"]["parser"])
     return ('"""The LALR parse table of hpcspec.lark, built ahead of time by `python -m hpcspec.parse\n'
             '--table grammar/table.py` (tests/test_parse_table.py keeps it current). Data only."""\n\n'
             f"GRAMMAR_SHA256 = {hashlib.sha256(grammar).hexdigest()!r}\n"
             f"DATA = {data!r}\n"
             f"MEMO = {memo!r}\n")
+
+
+def _canonical(table: dict) -> dict:
+    """The LALR table with its numbering made canonical. lark numbers tokens and states in the
+    order it meets them in sets of objects hashed by identity, so two builds of one grammar give
+    equal tables under different numbers. Tokens are renumbered by name; states in breadth-first
+    order from the start states, following each state's shifts in token-name order."""
+    names = table["tokens"]  # id -> name
+    token = {old: new for new, old in enumerate(sorted(names, key=names.get))}
+    states = table["states"]
+    order: dict[int, int] = {}
+    queue = [table["start_states"][name] for name in sorted(table["start_states"])]
+    while queue:
+        state = queue.pop(0)
+        if state in order:
+            continue
+        order[state] = len(order)
+        for tok in sorted(states[state], key=names.get):
+            kind, arg = states[state][tok]
+            if kind == 0:  # shift (or goto): arg is the next state
+                queue.append(arg)
+    for state in sorted(states):  # states no shift reaches (none in an LALR table; kept all the same)
+        order.setdefault(state, len(order))
+
+    def action(kind, arg):
+        return (kind, order[arg]) if kind == 0 else (kind, arg)
+
+    return {"tokens": {token[old]: names[old] for old in sorted(names, key=token.get)},
+            "states": {order[old]: {token[t]: action(*states[old][t]) for t in sorted(states[old], key=token.get)}
+                       for old in sorted(states, key=order.get)},
+            "start_states": {name: order[st] for name, st in sorted(table["start_states"].items())},
+            "end_states": {name: order[st] for name, st in sorted(table["end_states"].items())}}
 
 
 def _describe(expected: set[str]) -> str:

@@ -1,7 +1,7 @@
 """JSON Schemas of the language (its JSON form) and of manifest.json, generated from the code.
 
 **The language.** Specs are not JSON; the schema describes their *JSON form*, for editors and
-tools that hold a spec as data (what a `hpcspec show --json` prints): a file is an object with
+tools that hold a spec as data: a file is an object with
 `import` (the imported names and paths), `code` (at most one code, by name) and `platform`
 (platforms, by name). Inside, a block is an object, `key = value` a member, a named block
 (`target archer2 { }`) a member of an object keyed by name (`"target": {"archer2": {...}}`),

@@ -161,3 +161,12 @@ def test_shifter_takes_image_modules_and_volumes_as_job_options(tmp_path):
     assert re.search(r"^srun [^\n]*shifter /opt/app/demo/1.0/", job.replace(" \\\n  ", " "), re.M)
     assert '--env-file "' not in job, "the job's environment passes into a Shifter container"
     assert "export LD_LIBRARY_PATH=/opt/cray/pe/mpich/8.1.23/ofi/gnu/9.1/lib-abi-mpich" in job
+
+
+@pytest.mark.parametrize("runtime", ['runtime podman { version = "4.3.1" }',
+                                     'runtime podman-hpc { version = "1.1.0" }'])
+def test_podman_runtimes_refuse_the_host_model(tmp_path, runtime):
+    # no writable sandbox to rebuild an image on the host, unlike Apptainer and Singularity
+    result = _compile(tmp_path, _podman_hpc_site(runtime), "testsite", "cray-mpich", target='model = "host"', ok=False)
+    assert [d.code for d in result.diagnostics] == ["E0506"], [d.message for d in result.diagnostics]
+    assert "bind" in result.diagnostics[0].help

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from hpcspec.backends.plugin import Scheduler, SchedulerOptions
 from hpcspec.models.job import PositiveInt
 from hpcspec.models.types import AbsPath, Name
@@ -25,13 +27,23 @@ __all__ = ["GridEngine", "GridEngineOptions"]
 
 
 class GridEngineOptions(SchedulerOptions):
-    parallel_environment: Name = "mpi"  # `qconf -spl`: the PE that grants the job's slots
-    # that PE's allocation_rule (`qconf -sp NAME`): fill_up, round_robin, pe_slots, or slots per host
-    allocation_rule: Literal["fill_up", "round_robin", "pe_slots"] | PositiveInt = "fill_up"
-    shell: AbsPath = "/bin/bash"  # -S
-    memory_resource: Name | None = None  # the complex memory is asked with, per slot (h_vmem, mem_free)
-    gpu_resource: Name | None = None  # the complex GPUs are asked with, per slot (often `gpu`)
-    exclusive_resource: Name | None = None  # a boolean complex for whole hosts (often `exclusive`)
+    # the descriptions are what editors show on hover and what the reference prints (a plug-in
+    # documents its own keys; hpcspec's keys.toml knows nothing of it)
+    parallel_environment: Name = Field(
+        "mpi", description="The parallel environment that grants the job's slots (`qconf -spl`).")
+    allocation_rule: Literal["fill_up", "round_robin", "pe_slots"] | PositiveInt = Field(
+        "fill_up", description="That parallel environment's `allocation_rule` (`qconf -sp NAME`): "
+                               "fill_up, round_robin, pe_slots, or a number of slots per host.")
+    shell: AbsPath = Field("/bin/bash", description="The job's shell (`-S`).")
+    memory_resource: Name | None = Field(
+        None, description="The complex memory is asked with, per slot (h_vmem, mem_free); unset: a job "
+                          "cannot ask for memory.")
+    gpu_resource: Name | None = Field(
+        None, description="The complex GPUs are asked with, per slot (often `gpu`); unset: a job cannot "
+                          "ask for GPUs.")
+    exclusive_resource: Name | None = Field(
+        None, description="A boolean complex for whole hosts (often `exclusive`); unset: a job cannot "
+                          "be exclusive.")
 
 
 class GridEngine(Scheduler):

@@ -50,9 +50,10 @@ def _workdir_words(run: Run) -> list:
 
 
 class PodmanOptions(RuntimeOptions):
-    # set the container's open-file and process limits to the host's hard limits: podman asks
-    # for more than a host that forbids raising them allows (`setrlimit ... not permitted`)
-    host_rlimits: bool = False
+    # podman asks for more than a host that forbids raising them allows (`setrlimit ... not permitted`)
+    host_rlimits: bool = Field(
+        False, description="Set the container's open-file and process limits to the host's hard limits "
+                           '(podman asks for more than some hosts allow).')
 
 
 class Podman(Runtime):
@@ -210,10 +211,12 @@ Annotation = Annotated[str, Field(max_length=256), _pattern(
 
 
 class ContainerEngineOptions(RuntimeOptions):
-    # [annotations] of every EDF: the site's hooks (com.hooks.cxi.enabled=true; NCCL codes:
-    # com.hooks.aws_ofi_nccl.enabled=true, com.hooks.aws_ofi_nccl.variant=cuda12)
-    annotations: list[Annotation] = []
-    writable: bool = True  # the EDF's `writable`
+    # NCCL codes: com.hooks.aws_ofi_nccl.enabled=true, com.hooks.aws_ofi_nccl.variant=cuda12
+    annotations: list[Annotation] = Field(
+        [], description='`[annotations]` of every Environment Definition File, "key=value": the site\'s '
+                        'hooks, e.g. "com.hooks.cxi.enabled=true".')
+    writable: bool = Field(
+        True, description="The Environment Definition File's `writable`.")
 
     @model_validator(mode="after")
     def _one_value_per_key(self) -> "ContainerEngineOptions":

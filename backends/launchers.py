@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from hpcspec.models.types import ABI_NAMES, Name
+from pydantic import Field
 
-from hpcspec.gpu import cpu_bind
+from hpcspec.models.types import ABI_NAMES, Name
 
 from .plugin import Launcher, LauncherOptions
 from .shell import Raw
@@ -34,13 +34,22 @@ def _total(target: "TargetPlan") -> Raw:
     return Raw(f'"$(( nodes * {target.job.tasks_per_node} ))"')
 
 
+def cpu_bind(cpus: tuple[tuple[int, ...], ...]) -> str:
+    """srun's --cpu-bind value for ranks bound to given cores: map_cpu for one core a rank,
+    mask_cpu for several."""
+    if all(len(cores) == 1 for cores in cpus):
+        return "map_cpu:" + ",".join(str(cores[0]) for cores in cpus)
+    return "mask_cpu:" + ",".join(hex(sum(1 << core for core in cores)) for cores in cpus)
+
+
 class SrunOptions(LauncherOptions):
-    # how ranks get their GPUs: "scheduler" (srun --gpus-per-task: Slurm binds them; Alps) or
-    # "wrapper" (a wrapper picks each rank's GPU by SLURM_LOCALID, CPUs bound with
-    # --cpu-bind=map_cpu/mask_cpu to the cores nearest it: LUMI-G)
-    gpu_binding: Literal["scheduler", "wrapper"] = "scheduler"
-    # with "scheduler": srun --gpu-bind=closest, each task the GPU nearest its cores (Frontier)
-    gpu_bind: Literal["closest"] | None = None
+    gpu_binding: Literal["scheduler", "wrapper"] = Field(
+        "scheduler", description='How ranks get their GPUs: `scheduler` (srun `--gpus-per-task`: Slurm binds '
+                                 "them) or `wrapper` (a wrapper picks each rank's GPU by `SLURM_LOCALID`, CPUs "
+                                 'bound to the cores nearest it, as on LUMI-G).')
+    gpu_bind: Literal["closest"] | None = Field(
+        None, description='With the `scheduler` binding: `closest` adds srun `--gpu-bind=closest`, each '
+                          'task the GPU nearest the cores Slurm gave it (Frontier).')
 
 
 class Srun(Launcher):
@@ -155,7 +164,8 @@ class OpenMpi(Launcher):
 
 
 class PalsOptions(LauncherOptions):
-    cpu_bind: Literal["depth", "core", "numa", "none"] = "depth"  # --cpu-bind
+    cpu_bind: Literal["depth", "core", "numa", "none"] = Field(
+        "depth", description="PALS mpiexec's `--cpu-bind`.")
 
 
 class Pals(Launcher):
@@ -189,7 +199,9 @@ class Pals(Launcher):
 
 
 class FluxRunOptions(LauncherOptions):
-    pmi: list[Name] = []  # -o pmi=LIST: cray-pals for Cray MPICH, simple for MPICH, pmix for Open MPI
+    pmi: list[Name] = Field(
+        [], description='`-o pmi=LIST`: `cray-pals` for Cray MPICH, `simple` for MPICH, `pmix` for Open '
+                        'MPI.')
 
 
 class FluxRun(Launcher):

@@ -40,11 +40,13 @@ Resource = Annotated[str, Field(max_length=256), _pattern(
 
 
 class SlurmOptions(SchedulerOptions):
-    # Export SRUN_CPUS_PER_TASK (Slurm 22.05+ no longer passes --cpus-per-task on to srun).
-    # Unset: derived from the version (on when unknown: it is harmless on older Slurm).
-    srun_cpus_per_task: bool | None = None
-    # how a job asks for GPUs per node: --gres=gpu:N, or --gpus-per-node=N (LUMI, Perlmutter)
-    gpu_option: Literal["gres", "gpus-per-node"] = "gres"
+    srun_cpus_per_task: bool | None = Field(
+        None, description='Export `SRUN_CPUS_PER_TASK` (Slurm 22.05+ no longer passes `--cpus-per-task` '
+                          'on to srun). Unset: derived from the version (on when the version is not '
+                          'given).')
+    gpu_option: Literal["gres", "gpus-per-node"] = Field(
+        "gres", description='How a job asks for GPUs per node: `--gres=gpu:N` or `--gpus-per-node=N` (LUMI, '
+                            'Perlmutter).')
 
 
 class Slurm(Scheduler):
@@ -114,16 +116,23 @@ class Slurm(Scheduler):
 
 
 class PbsOptions(SchedulerOptions):
-    # chunks (-l select=N:...) or amounts for the whole job (-l ncpus=, -l mem=: NCI Gadi)
-    select: bool = True
-    # give ncpus/mpiprocs/ompthreads in each chunk (ALCF asks for whole nodes: select=N only)
-    chunk_cpus: bool = True
-    chunk: list[Resource] = []  # extra resources of every chunk, e.g. "system=polaris"
-    place: Name | None = "scatter"  # -l place=
-    # resources every job must give in its `job { resources { } }` (ALCF: filesystems)
-    required_resources: list[Name] = []
-    account_option: Literal["-A", "-P"] = "-A"  # NCI Gadi charges a project with -P
-    working_directory: bool = False  # -l wd: start the job in the submission directory (NCI)
+    select: bool = Field(
+        True, description='Ask for chunks (`-l select=N:...`); false: amounts for the whole job (`-l '
+                          'ncpus=`, `-l mem=`, as at NCI Gadi).')
+    chunk_cpus: bool = Field(
+        True, description='Give `ncpus`, `mpiprocs` and `ompthreads` in each chunk (false where the site '
+                          'asks for whole nodes, `select=N` only, as at ALCF).')
+    chunk: list[Resource] = Field(
+        [], description='Extra resources of every chunk, e.g. "system=polaris".')
+    place: Name | None = Field(
+        "scatter", description='`-l place=` (with `:excl` for exclusive jobs).')
+    required_resources: list[Name] = Field(
+        [], description='Resources every job must give in its `job { resources { } }` (ALCF: file '
+                        'systems); E0607 when one is missing.')
+    account_option: Literal["-A", "-P"] = Field(
+        "-A", description='The option that charges an account: `-A`, or `-P` for a project (NCI Gadi).')
+    working_directory: bool = Field(
+        False, description='Add `-l wd`: start the job in the submission directory (NCI).')
 
 
 class Pbs(Scheduler):

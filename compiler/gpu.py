@@ -2,13 +2,12 @@
 facts (the cores nearest each GPU, the cores the system keeps), never written per job.
 
 Three ways a launcher gives ranks their GPUs (Launcher.gpu_binding):
-- "scheduler": the launcher binds them itself (srun --gpus-per-task, flux run -g with
-  gpu-affinity): nothing to derive;
+- "scheduler": the launcher binds them itself: nothing to derive;
 - "wrapper": rank i of a node gets GPU(s) i (in blocks when a rank has several, shared when
   several ranks have one), chosen by a wrapper from its local rank, and its CPUs are bound to
-  the cores nearest those GPUs (LUMI-G: srun --cpu-bind=map_cpu:49,57,17,25,1,9,33,41);
-- "cores": the launcher binds CPUs in order (PALS mpiexec --depth --cpu-bind depth) and the
-  wrapper gives each rank the GPU nearest its cores (Polaris: rank 0 on cores 0-7 gets GPU 3).
+  the cores nearest those GPUs (LUMI-G: cores 49, 57, 17, 25, 1, 9, 33, 41 for ranks 0-7);
+- "cores": the launcher binds CPUs in order and the wrapper gives each rank the GPU nearest
+  its cores (Polaris: rank 0 on cores 0-7 gets GPU 3).
 """
 
 from __future__ import annotations
@@ -98,10 +97,3 @@ def _cores_near(node, ranks: list[tuple[int, ...]], cpus: int) -> list[tuple[int
         taken[gpus[0]] = start + cpus
         out.append(tuple(chosen))
     return out
-
-
-def cpu_bind(cpus: tuple[tuple[int, ...], ...]) -> str:
-    """srun's --cpu-bind value: map_cpu for one core a rank, mask_cpu for several."""
-    if all(len(cores) == 1 for cores in cpus):
-        return "map_cpu:" + ",".join(str(cores[0]) for cores in cpus)
-    return "mask_cpu:" + ",".join(hex(sum(1 << core for core in cores)) for cores in cpus)

@@ -59,6 +59,15 @@ def test_the_compiler_names_no_scheduler_launcher_or_runtime():
     assert not offences, offences
 
 
+def test_the_compilers_data_documents_no_particular_plugin():
+    """A plug-in documents its own keys (pydantic `Field(description=...)`); keys.toml holds the
+    keys every scheduler, launcher or runtime shares, and nothing about one of them."""
+    import tomllib
+
+    keys = tomllib.loads((COMPILER / "data" / "keys.toml").read_text())
+    assert not [owner for owner in keys.get("plugins", {}) if " " in owner]
+
+
 def _imports(path: Path) -> set[str]:
     """hpcspec modules a compiler module imports (anywhere in it, lazily too)."""
     package = "hpcspec." + ".".join(path.relative_to(COMPILER).with_suffix("").parts)

@@ -63,11 +63,15 @@ def _run(args, command: list[str], building: bool) -> int:
         # `check` emits too (in memory): what a backend cannot express is an error there as well
         result = compile_files(progress.iterate(args.files), targets=getattr(args, "target", None))
     shown = result.diagnostics
+    files_of: dict[str, int] = {}  # code -> files emitted (counted once: a corpus has thousands)
+    for artifact in result.artifacts:
+        code = artifact.path.split("/", 1)[0]
+        files_of[code] = files_of.get(code, 0) + 1
     # what is said about the run, stored in its stamp so that a skipped run says the same:
     # rendered text, and the diagnostics as data for the machine formats (formats.py)
     messages = {"diagnostics": [d.to_dict() for d in shown], "text": render_all(shown) if shown else "",
                 "colour": render_all(shown, colour=True) if shown else "", "codes": [
-                    [p.code, sum(1 for a in result.artifacts if a.path.startswith(p.code + "/")), len(p.targets)]
+                    [p.code, files_of.get(p.code, 0), len(p.targets)]
                     for p in result.plans]}
     if not result.ok:
         _say(messages, args, written=(), summary=False)

@@ -21,12 +21,24 @@ Dockerfiles by ch-image.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
-from .plugin import Run, Runtime, double_quoted_literal, quote, version_at_least
+from pydantic import Field
+
+from .plugin import Run, Runtime, RuntimeOptions, double_quoted_literal, quote, version_at_least
 from .shell import Raw
 
 
+class SingularityOptions(RuntimeOptions):
+    bind_destinations: Literal["image", "runtime"] | None = Field(
+        None, description='Who makes the destinations of binds that the image lacks: `runtime` (its '
+                          'configuration enables overlay or underlay, so any image will do) or `image` (they '
+                          'are created in the image when it is built). Unset: by version (Singularity 3.7+ '
+                          'needs them in the image).')
+
+
 class _SingularityFamily(Runtime):
+    Options = SingularityOptions
     libs_dir = "/.singularity.d/libs"
     reserved_prefixes = ("SINGULARITY_", "SINGULARITYENV_")
     replaces_ld_library_path = True  # since Singularity 3.6
@@ -43,6 +55,9 @@ class _SingularityFamily(Runtime):
 
     def _evaluates_with_go_quoting(self) -> bool:
         return False
+
+    def needs_bind_destinations(self) -> bool:
+        return self.options.bind_destinations == "image"  # type: ignore[attr-defined]
 
     def unescapable(self, value: str) -> str | None:
         if self._evaluates_with_go_quoting() and re.search(r"[$`]", value):
@@ -82,6 +97,8 @@ class Singularity(_SingularityFamily):
         return version_at_least(self.version, "3.6")
 
     def needs_bind_destinations(self) -> bool:
+        if self.options.bind_destinations:  # type: ignore[attr-defined]
+            return self.options.bind_destinations == "image"  # type: ignore[attr-defined]
         return version_at_least(self.version, "3.7")
 
 

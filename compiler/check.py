@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import derive
 from .checks import check_target
 from .checks.context import CodeContext
+from .checks.image import check_code as image_check
 from .checks.platform import check_site
 from .diagnostics import Report
 from .facts import TargetFacts
@@ -84,6 +85,7 @@ def check(program: Program, report: Report, only: list[str] | None = None) -> Ch
         check_target(target, context, report)
     if "version" not in failed:
         _distinct_prefixes(targets, report)
+    image_check(targets, report)
     if base_build is None or report.has_errors:
         return None
     return Checked(name, code, spans, base_build.model, image, targets, program)  # type: ignore[arg-type]

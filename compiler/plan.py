@@ -17,6 +17,7 @@ from .facts import TargetFacts
 from .diagnostics import Diagnostic, SpecError
 from .ir import BuildPlan, JobPlan, Plan, Recipe, SourcePlan, TargetPlan
 from .packages import tools_for
+from .placeholders import destinations
 
 SOURCE_ROOT = "/opt/hpcspec/src"
 SCRIPT_DIR = "/opt/hpcspec/build"
@@ -208,13 +209,10 @@ def _recipe(checked: Checked, targets: list[TargetPlan], arch: str, source: Sour
     files: set[str] = set()
     formats = {"definition"}  # the definition file is always written
     for target in targets:
-        runtime = target.runtime
-        formats.add(runtime.recipe)
-        if runtime.needs_bind_destinations() or target.model == "host":
-            for bind in target.binds:
-                (files if bind.file else dirs).add(bind.container)
-            if runtime.workdir_mount not in (None, "same"):
-                dirs.add(runtime.workdir_mount)
+        formats.add(target.runtime.recipe)
+        made_dirs, made_files = destinations(target)
+        dirs |= made_dirs
+        files |= made_files
     labels = [
         ("org.hpcspec.code", checked.name),
         ("org.hpcspec.code-version", code.version),

@@ -97,6 +97,7 @@ class Scheduler(Plugin):
     submit_dir: ClassVar[str] = ""  # variable holding the submission directory ("": the start directory)
     node_count: ClassVar[str] = ""  # shell expression: the running job's number of nodes
     max_walltime: ClassVar["Duration | None"] = None
+    passes_arguments: ClassVar[bool] = True  # does the submit command pass arguments to the script?
     # job keys it can express; anything else a job sets is reported (E0507)
     expresses: ClassVar[frozenset[str]] = frozenset({"gpus_per_node", "memory", "exclusive", "resources"})
 

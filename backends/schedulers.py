@@ -44,6 +44,11 @@ class SlurmOptions(SchedulerOptions):
         None, description='Export `SRUN_CPUS_PER_TASK` (Slurm 22.05+ no longer passes `--cpus-per-task` '
                           'on to srun). Unset: derived from the version (on when the version is not '
                           'given).')
+    cpus_are_threads: bool = Field(
+        False, description='Slurm counts a CPU as a hardware thread on these nodes (NERSC: `-c` is logical '
+                           'CPUs): unless the job uses SMT, `--cpus-per-task` asks for threads_per_core x '
+                           'cpus_per_task, so that each task has its cpus_per_task whole cores '
+                           '(OMP_NUM_THREADS stays cpus_per_task).')
     gpu_option: Literal["gres", "gpus-per-node"] = Field(
         "gres", description='How a job asks for GPUs per node: `--gres=gpu:N` or `--gpus-per-node=N` (LUMI, '
                             'Perlmutter).')
@@ -70,7 +75,7 @@ class Slurm(Scheduler):
             f"--job-name={job.name}",
             f"--nodes={job.nodes}",
             f"--ntasks-per-node={job.tasks_per_node}",
-            f"--cpus-per-task={job.cpus_per_task}",
+            f"--cpus-per-task={self.slurm_cpus(job)}",
             f"--time={job.walltime.hms()}",
         ]
         if job.partition:
@@ -96,6 +101,12 @@ class Slurm(Scheduler):
         options += target.runtime.job_options(target)  # e.g. Shifter's --image= and --module=
         options += self.options.directives  # type: ignore[attr-defined]
         return [f"#SBATCH {option}" for option in options]
+
+    def slurm_cpus(self, job) -> int:
+        """--cpus-per-task in Slurm's CPUs: hardware threads where the site counts those."""
+        if self.options.cpus_are_threads and not job.smt:  # type: ignore[attr-defined]
+            return job.cpus_per_task * job.threads_per_core
+        return job.cpus_per_task
 
     def exports_srun_cpus(self) -> bool:
         chosen = self.options.srun_cpus_per_task  # type: ignore[attr-defined]
@@ -141,6 +152,7 @@ class Pbs(Scheduler):
     Options = PbsOptions
     script_name = "job.pbs"
     submit = "qsub"
+    passes_arguments = False  # qsub takes a script and no arguments for it (`-- ARGS` runs a program)
     submit_dir = "PBS_O_WORKDIR"
     node_count = '"$(sort -u "${PBS_NODEFILE}" | wc -l)"'
     reserved_prefixes = ("PBS_",)

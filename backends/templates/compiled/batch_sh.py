@@ -12,6 +12,7 @@ def root(context, missing=missing):
     l_0_directives = resolve('directives')
     l_0_hpcspec_version = resolve('hpcspec_version')
     l_0_digest = resolve('digest')
+    l_0_scheduler = resolve('scheduler')
     l_0_submit = resolve('submit')
     l_0_runtime = resolve('runtime')
     l_0_image_default = resolve('image_default')
@@ -92,14 +93,33 @@ def root(context, missing=missing):
     yield str((undefined(name='hpcspec_version') if l_0_hpcspec_version is missing else l_0_hpcspec_version))
     yield ' (inputs sha256 '
     yield str((undefined(name='digest') if l_0_digest is missing else l_0_digest))
-    yield ").\n# Do not edit: change the specs and run `hpcspec compile` again.\n#\n# Submit from the directory that holds the job's input files:\n#   "
-    yield str((undefined(name='submit') if l_0_submit is missing else l_0_submit))
-    yield ' [ARGUMENTS...]\n# The arguments are passed to '
-    yield str(environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'executable'))
-    if environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'args'):
+    yield ").\n# Do not edit: change the specs and run `hpcspec compile` again.\n#\n# Submit from the directory that holds the job's input files:\n"
+    if environment.getattr((undefined(name='scheduler') if l_0_scheduler is missing else l_0_scheduler), 'passes_arguments'):
         pass
-        yield " after the spec's own"
-    yield '.\n'
+        yield '#   '
+        yield str((undefined(name='submit') if l_0_submit is missing else l_0_submit))
+        yield ' [ARGUMENTS...]\n# The arguments are passed to '
+        yield str(environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'executable'))
+        if environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'args'):
+            pass
+            yield " after the spec's own"
+        yield '.\n'
+    else:
+        pass
+        yield '#   '
+        yield str((undefined(name='submit') if l_0_submit is missing else l_0_submit))
+        yield '\n# '
+        yield str(environment.getattr((undefined(name='scheduler') if l_0_scheduler is missing else l_0_scheduler), 'submit'))
+        yield ' passes no arguments to a batch script: '
+        yield str(environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'executable'))
+        yield ' gets '
+        if environment.getattr((undefined(name='t') if l_0_t is missing else l_0_t), 'args'):
+            pass
+            yield "the spec's own"
+        else:
+            pass
+            yield 'none'
+        yield '.\n'
     if environment.getattr((undefined(name='runtime') if l_0_runtime is missing else l_0_runtime), 'image_by_job_option'):
         pass
         yield '# The image is '
@@ -171,7 +191,7 @@ def root(context, missing=missing):
         yield "\n# The container's environment, as an env file"
         if environment.getattr((undefined(name='runtime') if l_0_runtime is missing else l_0_runtime), 'env_file_evaluated'):
             pass
-            yield ': the runtime reads it with a shell\n# interpreter, so every value is single-quoted'
+            yield ': the runtime reads it with a shell\n# interpreter, so values are single-quoted where they need it'
         yield '.\ncat > "${env_file}" <<\'HPCSPEC_ENV\'\n'
         for l_1_line in (undefined(name='env_lines') if l_0_env_lines is missing else l_0_env_lines):
             _loop_vars = {}
@@ -234,4 +254,4 @@ def root(context, missing=missing):
     yield '\n'
 
 blocks = {}
-debug_info = '1=58&3=62&4=65&7=69&8=77&9=91&13=95&14=97&15=102&16=105&18=110&27=116&28=118&29=121&31=123&32=125&34=129&35=133&37=138&38=141&40=144&43=147&44=151&46=154&50=157&51=159&54=162&55=165&58=168&60=171&63=175&64=178&67=182&69=185&70=187&71=191&72=194&75=197&77=201&78=203&80=206&84=209&87=211&89=214&91=216&92=219&94=222&96=225&97=228&101=232'
+debug_info = '1=59&3=63&4=66&7=70&8=78&9=92&13=96&14=99&15=101&17=109&18=111&20=122&21=125&23=130&32=136&33=138&34=141&36=143&37=145&39=149&40=153&42=158&43=161&45=164&48=167&49=171&51=174&55=177&56=179&59=182&60=185&63=188&65=191&68=195&69=198&72=202&74=205&75=207&76=211&77=214&80=217&82=221&83=223&85=226&89=229&92=231&94=234&96=236&97=239&99=242&101=245&102=248&106=252'

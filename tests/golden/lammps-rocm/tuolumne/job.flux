@@ -35,7 +35,7 @@ env_file="$(mktemp "${workdir}/.hpcspec-env.XXXXXX")"
 trap 'rm -f "${env_file}"' EXIT
 
 # The container's environment, as an env file: the runtime reads it with a shell
-# interpreter, so every value is single-quoted.
+# interpreter, so values are single-quoted where they need it.
 cat > "${env_file}" <<'HPCSPEC_ENV'
 HPCSPEC_TARGET=tuolumne
 LD_LIBRARY_PATH=/opt/cray/pe/mpich/9.0.1/ofi/gnu/11.2/lib-abi-mpich:/opt/cray/pe/pmi/6.1.15.6/lib:/opt/cray/pe/pals/1.2.12/lib:/opt/cray/libfabric/2.1/lib64:/opt/cray/pe/lib64:/usr/lib64/host:/.singularity.d/libs:/opt/rocm/lib

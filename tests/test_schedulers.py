@@ -242,3 +242,20 @@ def test_every_scheduler_and_launcher_is_a_registered_plugin():
     assert {"slurm", "pbs", "flux", "gridengine"} <= set(registry("scheduler"))
     assert {"srun", "hydra", "openmpi", "pals", "flux"} <= set(registry("launcher"))
     assert {"apptainer", "singularity", "charliecloud"} <= set(registry("runtime"))
+
+
+@pytest.mark.parametrize("threads, smt, asked", [(True, False, 32), (False, False, 16), (True, True, 16)])
+def test_slurm_counts_cpus_as_the_site_does(tmp_path, threads, smt, asked):
+    # NERSC: a Slurm CPU is a hardware thread, so 16 cores a task is `-c 32`; elsewhere (or with
+    # SMT, where the task's threads are its CPUs) -c is the task's CPUs as written
+    site = SITE.replace("scheduler slurm {", "scheduler slurm {\n    cpus_are_threads = %s" % str(threads).lower(), 1)
+    assert site != SITE
+    (tmp_path / "testsite.hpcspec").write_text(site)
+    job = f"tasks_per_node = 4 cpus_per_task = 16 walltime = 1h smt = {str(smt).lower()}"
+    (tmp_path / "demo.hpcspec").write_text(minimal_code(extra=f"job {{ {job} }}\n"))
+    result = compile_files([str(tmp_path / "demo.hpcspec")])
+    assert result.ok, [d.message for d in result.diagnostics]
+    script = next(a for a in result.artifacts if a.path == "demo/t/job.slurm").content.decode()
+    assert f"#SBATCH --cpus-per-task={asked}\n" in script
+    assert "export OMP_NUM_THREADS=16\n" in script, "threads follow cpus_per_task, not Slurm's count"
+    assert 'export SRUN_CPUS_PER_TASK="${SLURM_CPUS_PER_TASK}"' in script

@@ -14,7 +14,7 @@ The batch script is laid out by ``templates/batch.sh.j2`` from these hooks:
   #!/bin/bash
   <scheduler.directives(target)>
   ...checks of the image and the inputs...
-  <scheduler.setup_lines(target)>          (e.g. cd "${PBS_O_WORKDIR}")
+  <scheduler.setup_lines(target)>          (e.g. cd "${workdir}" for PBS)
   module load <modules>
   <environment: an env file, or exports with runtime.env_prefix>
   nodes=<scheduler.node_count>             (when launcher.uses_node_count)

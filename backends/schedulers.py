@@ -196,7 +196,9 @@ class Pbs(Scheduler):
         return [f"#PBS {line}" for line in lines]
 
     def setup_lines(self, target: "TargetPlan") -> list[str]:
-        return ['cd "${PBS_O_WORKDIR}"']
+        # PBS starts a job in the home directory: go to the submission directory (`workdir` is
+        # $PBS_O_WORKDIR, or the current directory when the script runs outside PBS)
+        return ['cd "${workdir}"']
 
     def host_list_lines(self, target: "TargetPlan", path_var: str) -> list[str]:
         # $PBS_NODEFILE holds a host once per MPI process (or per CPU): count them

@@ -132,7 +132,9 @@ def test_pbs_in_alcfs_dialect(tmp_path):
     assert "#PBS -l select=2:system=polaris" in lines, "whole nodes: no ncpus/mpiprocs in the chunk"
     assert "#PBS -l place=scatter" in lines and "#PBS -l walltime=00:30:00" in lines
     assert "#PBS -l filesystems=home:eagle" in lines and "#PBS -A Proj1" in lines and "#PBS -q debug" in lines
-    assert 'cd "${PBS_O_WORKDIR}"' in lines
+    # PBS starts jobs in the home directory: the script goes to the submission directory, and
+    # still runs (in the current one) outside PBS under `set -u`
+    assert 'workdir="${PBS_O_WORKDIR:-${PWD}}"' in lines and 'cd "${workdir}"' in lines
     _lint(tmp_path, text)
     calls = _run(tmp_path, text, {"PBS_O_WORKDIR": str(tmp_path / "work"), "PBS_NODEFILE": str(tmp_path / "nodes")},
                  {"nodes": "x1\nx1\nx1\nx1\nx2\nx2\nx2\nx2\n"})

@@ -28,6 +28,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from .nodes import Block, Duration, Size
+from .schema import is_model, unwrap
 
 PLUGIN_KINDS = ("scheduler", "launcher", "runtime")
 
@@ -139,29 +140,6 @@ def patched() -> dict[tuple[str, str], object]:
     }
 
 
-def _unwrap(annotation) -> tuple[object, list]:
-    """The annotation without Optional and Annotated, and the metadata Annotated carried."""
-    metadata: list = []
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            args = typing.get_args(annotation)
-            annotation = args[0]
-            for extra in args[1:]:
-                metadata += [extra, *getattr(extra, "metadata", [])]
-            continue
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) == 1:
-                annotation = args[0]
-                continue
-        return annotation, metadata
-
-
-def _is_model(annotation) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
 _NOUNS = {str: "string", bool: "boolean", int: "integer", float: "number", Duration: "duration", Size: "size"}
 _PLURALS = {"boolean": "booleans", "integer": "integers", "string": "strings", "duration": "durations",
             "size": "sizes", "number": "numbers"}
@@ -181,7 +159,7 @@ def _bounds(metadata: list) -> str:
 
 def _value_type(annotation, metadata: list | None = None) -> tuple[str, tuple[str, ...]]:
     """(type in spec terms, the values a Literal allows)."""
-    inner, more = _unwrap(annotation)
+    inner, more = unwrap(annotation)
     metadata = (metadata or []) + more
     origin = typing.get_origin(inner)
     if origin is typing.Literal:
@@ -293,15 +271,15 @@ def _plugin_lineage(kind: str, name: str | None) -> list[str]:
 
 def _keydoc(body: _Body, key: str, info) -> KeyDoc:
     annotation = info.annotation
-    inner, _ = _unwrap(annotation)
+    inner, _ = unwrap(annotation)
     required = info.is_required()
     description = _description(body, key, info)
     common = dict(key=key, path=(key,), owner=body.owner, description=description, required=required)
     target = patched().get((body.owner, key)) if body.plugin is None else None
     origin = typing.get_origin(inner)
     if origin is dict:
-        value, _ = _unwrap(typing.get_args(inner)[1])
-        if value is Block or _is_model(value):
+        value, _ = unwrap(typing.get_args(inner)[1])
+        if value is Block or is_model(value):
             sub = target if value is Block else value
             if isinstance(sub, str):  # plug-in blocks by name: `launcher srun { }`
                 return KeyDoc(**common, shape="named blocks", type="named blocks",
@@ -312,7 +290,7 @@ def _keydoc(body: _Body, key: str, info) -> KeyDoc:
         item, _ = _value_type(typing.get_args(inner)[1])
         return KeyDoc(**common, shape="values block", type=f"block of {item} values",
                       syntax=f"{key} {{ NAME = {_placeholder(item)} }}")
-    if inner is Block or _is_model(inner):
+    if inner is Block or is_model(inner):
         sub = target if inner is Block else inner
         if isinstance(sub, str):  # `scheduler slurm { }`
             return KeyDoc(**common, shape="block", type="block", syntax=f"{key} NAME {{ ... }}",
@@ -501,9 +479,9 @@ def patch_fields() -> list[tuple[str, str]]:
         if block.model is None or " " in block.id or block.id in PLUGIN_KINDS:
             continue
         for name, info in block.model.model_fields.items():
-            inner, _ = _unwrap(info.annotation)
+            inner, _ = unwrap(info.annotation)
             if typing.get_origin(inner) is dict:
-                inner, _ = _unwrap(typing.get_args(inner)[1])
+                inner, _ = unwrap(typing.get_args(inner)[1])
             if inner is Block:
                 out.append((block.id, info.alias or name))
     return out

@@ -61,22 +61,31 @@ class SpanMap:
         return None
 
 
-def _unwrap(annotation):
-    """Strip Optional[...] and Annotated[...]."""
+def unwrap(annotation) -> tuple[object, list]:
+    """The annotation without Optional[...] and Annotated[...], and the metadata Annotated carried
+    (used here to fit blocks to models, and by keydocs to describe them)."""
+    metadata: list = []
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
+            args = typing.get_args(annotation)
+            annotation = args[0]
+            for extra in args[1:]:
+                metadata += [extra, *getattr(extra, "metadata", [])]
             continue
         if origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(args) == 1:
                 annotation = args[0]
                 continue
-        return annotation
+        return annotation, metadata
 
 
-def _is_model(annotation) -> bool:
+def _unwrap(annotation):
+    return unwrap(annotation)[0]
+
+
+def is_model(annotation) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -86,11 +95,11 @@ def shape(annotation) -> tuple[str, object]:
     inner = _unwrap(annotation)
     if inner is Block:
         return "patch", None
-    if _is_model(inner):
+    if is_model(inner):
         return "model", inner
     if typing.get_origin(inner) is dict:
         value_type = _unwrap(typing.get_args(inner)[1])
-        if _is_model(value_type):
+        if is_model(value_type):
             return "map_model", value_type
         if value_type is Block:
             return "map_patch", None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -22,6 +24,21 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "hpcspec", *args], cwd=cwd or ROOT, env=full_env,
                           capture_output=True, text=True, timeout=120)
+
+
+def run_in_process(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """The command line in this process (as `python -m hpcspec` runs it, without its start-up)."""
+    from hpcspec import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+    finally:
+        os.chdir(previous)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 BIN = Path(sys.executable).parent  # the environment the tests run in (not resolved: a venv's bin)

@@ -8,11 +8,8 @@ for mutated shipped specs. Then each layout rule on a small example, and the com
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import stat
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hpcspec.diagnostics import SpecError
-from hpcspec import cli
 from hpcspec.fmt import WIDTH, FormatError, comment_text, format_text, meaning
 from hpcspec.lower import lower
 from hpcspec.parse import parse
@@ -29,19 +25,9 @@ from hpcspec.source import SourceFile
 from properties import mutate
 from support import ROOT
 from support import run_cli as run_process
+from support import run_in_process as run_cli
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The command line in this process (as `python -m hpcspec` runs it, without its start-up)."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(list(args))
-    finally:
-        os.chdir(previous)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 CASES = ROOT / "tests" / "diagnostics" / "cases"
 SPECS = sorted((ROOT / "specs").rglob("*.hpcspec"))

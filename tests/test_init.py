@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from hpcspec import cli, probe, skeleton
+from hpcspec import probe, skeleton
 from hpcspec.skeleton import BUILD_KINDS, Host
 
+from support import run_in_process as run_cli
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The command line in this process (as `python -m hpcspec` runs it, without its start-up)."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(list(args))
-    finally:
-        os.chdir(previous)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
 
 
 def _checks_and_is_formatted(path: Path) -> None:

@@ -3,18 +3,13 @@ from); `hpcspec list` prints one line per target from the derived facts."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpcspec import cli
 from hpcspec.fmt import format_text
 from hpcspec.lower import lower
 from hpcspec.parse import parse
@@ -22,19 +17,9 @@ from hpcspec.show import quote
 from hpcspec.source import SourceFile
 
 from support import ROOT, SITE
+from support import run_in_process as run_cli
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """The command line in this process (as `python -m hpcspec` runs it, without its start-up)."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(list(args))
-    finally:
-        os.chdir(previous)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 # A platform that extends the test site, and a code whose target patches build, job and platform.
 CHILD = """import "./testsite.hpcspec"
